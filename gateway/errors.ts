@@ -1,0 +1,39 @@
+// Every stable error code Vitrin reports, in one place. The README lists the same
+// codes (a unit test keeps the two in step). Codes never change meaning once shipped.
+
+export const ERROR_CODES = {
+  VITRIN_ERR_CONFIG_UNREADABLE: 'The config file cannot be read or is not valid YAML.',
+  VITRIN_ERR_CONFIG_INVALID: 'The config does not match its schema; every problem is listed with its path.',
+  VITRIN_ERR_CONFIG_ENV: 'A VITRIN_* environment override names no config setting.',
+  VITRIN_ERR_MQTT_BROKER_LISTEN: 'The embedded MQTT broker cannot listen on its host and port (often: port in use).',
+  VITRIN_ERR_MQTT_CONNECT: 'The MQTT broker cannot be reached or refused the connection.',
+  VITRIN_ERR_MQTT_PUBLISH: 'A message could not be handed to the MQTT broker.',
+  VITRIN_ERR_STORE_OPEN: 'The SQLite database in the data directory cannot be opened or migrated.',
+  VITRIN_ERR_STORE_WRITE: 'A batch of events could not be written; it is kept in memory and retried.',
+  VITRIN_ERR_MODEL_LOAD: 'The model file or its manifest cannot be read or parsed by ONNX Runtime.',
+  VITRIN_ERR_MODEL_CHECKSUM: "The model file's sha256 differs from its manifest.",
+  VITRIN_ERR_MODEL_MISMATCH: "The model's inputs or outputs do not match its manifest.",
+  VITRIN_ERR_MODEL_RUN: 'ONNX Runtime failed while scoring a batch.',
+  VITRIN_ERR_HTTP_LISTEN: 'The HTTP server cannot listen on its host and port.',
+  VITRIN_ERR_BLE_SOURCE: 'The configured BLE source is not available on this machine.',
+  VITRIN_ERR_CLI_USAGE: 'A vitrin command was called with missing or malformed arguments.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class VitrinError extends Error {
+  readonly code: ErrorCode;
+  /** Extra facts for the operator, e.g. the list of config problems. */
+  readonly details: readonly string[];
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: readonly string[] } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'VitrinError';
+    this.code = code;
+    this.details = options.details ?? [];
+  }
+}
+
+export function isVitrinError(err: unknown, code?: ErrorCode): err is VitrinError {
+  return err instanceof VitrinError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,114 @@
+// The seams between the core and the adapters. Only our own types cross them:
+// noble's, mqtt's, better-sqlite3's and onnxruntime's types stay inside adapters/.
+
+/** Anything the composition root starts and stops; constructors only assign. */
+export interface Lifecycle {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** One advertising report as a receiver heard it, before anything is decoded. */
+export interface Advertisement {
+  /** Which receiver heard it (config `receivers[].id`). */
+  readonly receiverId: string;
+  /** Device address as six colon-separated hex bytes, lower case. */
+  readonly address: string;
+  readonly addressType: 'public' | 'random' | 'unknown';
+  readonly rssi: number;
+  /** Raw advertising data (AD structures), as in the HCI LE Advertising Report. */
+  readonly data: Uint8Array;
+  /** Milliseconds since the Unix epoch, from the injected clock. */
+  readonly receivedAt: number;
+}
+
+export type Unsubscribe = () => void;
+
+export interface AdvertisementSource extends Lifecycle {
+  /** `simulated` is shown to users wherever the store's data is not from a real radio. */
+  readonly kind: 'simulated' | 'ble' | 'replay' | 'mqtt';
+  onAdvertisement(fn: (ad: Advertisement) => void): Unsubscribe;
+}
+
+export interface PublishOptions {
+  readonly qos: 0 | 1 | 2;
+  readonly retain?: boolean;
+  /** MQTT 5 message expiry; ignored on MQTT 3.1.1 connections. */
+  readonly messageExpirySeconds?: number;
+  /** MQTT 5 content type; ignored on MQTT 3.1.1 connections. */
+  readonly contentType?: string;
+}
+
+export interface InboundMessage {
+  readonly topic: string;
+  readonly payload: Buffer;
+}
+
+export interface MessageBus extends Lifecycle {
+  /** Resolves when the broker acknowledged the message (QoS 1 and 2) or it was written (QoS 0). */
+  publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void>;
+  subscribe(topicFilter: string, handler: (message: InboundMessage) => void): Promise<Unsubscribe>;
+  isConnected(): boolean;
+  onConnectionChange(fn: (connected: boolean) => void): Unsubscribe;
+}
+
+/** Rows for one model call: `rows` feature vectors of `width` floats each, row-major. */
+export interface FeatureBatch {
+  readonly rows: number;
+  readonly width: number;
+  readonly values: Float32Array;
+}
+
+export interface ModelIdentity {
+  readonly id: string;
+  readonly version: string;
+  readonly sha256: string;
+}
+
+export interface Scorer {
+  readonly model: ModelIdentity;
+  /** One probability of the positive class per row. */
+  score(batch: FeatureBatch): Promise<Float32Array>;
+}
+
+/** Something that happened to a member, as stored and later sent to the cloud. */
+export interface StoredEventInput {
+  readonly type: string;
+  /** Pseudonymous member id; never a device address. */
+  readonly memberId?: string;
+  /** Milliseconds since the Unix epoch. */
+  readonly at: number;
+  readonly payload: Record<string, unknown>;
+}
+
+export interface StoredEvent extends StoredEventInput {
+  readonly id: number;
+}
+
+export interface EventStore extends Lifecycle {
+  /** Queues the event; it is committed with its batch within the flush interval. */
+  append(event: StoredEventInput): void;
+  /** Commits everything queued in one transaction; returns how many rows were written. */
+  flush(): number;
+  /** Newest first. */
+  recentEvents(limit: number): StoredEvent[];
+  /** Events queued for the cloud and not yet acknowledged. */
+  outboxDepth(): number;
+  isOpen(): boolean;
+}
+
+/** sd_notify(3); a no-op outside systemd. */
+export interface ServiceNotifier {
+  ready(status?: string): void;
+  stopping(): void;
+  status(text: string): void;
+  /** Starts the WATCHDOG=1 heartbeat when systemd asked for one. */
+  startWatchdog(isHealthy: () => boolean): void;
+  stopWatchdog(): void;
+}
+
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): Unsubscribe;
+  setInterval(fn: () => void, ms: number): Unsubscribe;
+}

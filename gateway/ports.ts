@@ -64,8 +64,16 @@ export interface ModelIdentity {
   readonly sha256: string;
 }
 
+/** One model input column, in the order the model expects them. */
+export interface FeatureSpec {
+  readonly name: string;
+  /** Used when the profile or the moment has no value for this feature. */
+  readonly default: number;
+}
+
 export interface Scorer {
   readonly model: ModelIdentity;
+  readonly features: readonly FeatureSpec[];
   /** One probability of the positive class per row. */
   score(batch: FeatureBatch): Promise<Float32Array>;
 }

@@ -1,0 +1,124 @@
+import type { Config, ZoneConfig } from '../config/schema.js';
+import type { Member } from '../identity/roster.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { Moment } from '../presence/moments.js';
+import type { Clock, EventStore, Scorer } from '../ports.js';
+import { featureBatch, visitFeatures } from '../scoring/features.js';
+import { CardPolicy } from '../decide/policy.js';
+import { buildCard } from './build-card.js';
+import type { LiveFeed } from './live-feed.js';
+import type { PosDelivery } from './pos-delivery.js';
+
+export interface CardFlowDeps {
+  readonly settings: Pick<Config, 'store' | 'cards' | 'zones'>;
+  readonly members: (memberId: string) => Member | undefined;
+  readonly scorer: Scorer;
+  readonly pos: PosDelivery;
+  readonly live: LiveFeed;
+  readonly store: EventStore;
+  readonly metrics: Metrics;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+/**
+ * From presence moments to cards: a member dwelling in a zone where staff can act
+ * (a till, the floor, a fitting room) is scored and gets a card; leaving withdraws it.
+ * Work for one member runs in order, so a slow score can never put a card up after
+ * the member has left.
+ */
+export class CardFlow {
+  private readonly policy: CardPolicy;
+  private readonly zones: Map<string, ZoneConfig>;
+  private readonly queues = new Map<string, Promise<void>>();
+
+  constructor(private readonly deps: CardFlowDeps) {
+    this.policy = new CardPolicy(deps.settings.cards);
+    this.zones = new Map(deps.settings.zones.map((z) => [z.id, z]));
+  }
+
+  handle(moment: Moment): Promise<void> {
+    const previous = this.queues.get(moment.memberId) ?? Promise.resolve();
+    const next = previous.then(() => this.process(moment)).catch((err: unknown) => {
+      this.deps.metrics.cards.inc({ outcome: 'failed' });
+      this.deps.log.error({ err, moment: moment.kind, memberId: moment.memberId }, 'card step failed');
+    });
+    this.queues.set(moment.memberId, next);
+    void next.finally(() => {
+      if (this.queues.get(moment.memberId) === next) this.queues.delete(moment.memberId);
+    });
+    return next;
+  }
+
+  /** Resolves when every queued step has finished; used on shutdown. */
+  async drain(): Promise<void> {
+    while (this.queues.size > 0) await Promise.all(this.queues.values());
+  }
+
+  private async process(moment: Moment): Promise<void> {
+    if (moment.kind === 'dwelling') await this.offer(moment.memberId, moment.zoneId, moment.since);
+    if (moment.kind === 'left') await this.withdraw(moment.memberId, 'left');
+  }
+
+  async withdraw(memberId: string, reason: 'left' | 'erased'): Promise<void> {
+    const now = this.deps.clock.now();
+    const withdrawn = await this.deps.pos.withdraw(memberId, reason, now);
+    if (reason === 'erased') this.policy.forget(memberId);
+    if (withdrawn === undefined) return;
+    this.deps.live.withdraw(withdrawn);
+    this.deps.store.append({ type: 'card-withdrawn', memberId, at: now, payload: { cardId: withdrawn.cardId, reason } });
+  }
+
+  private async offer(memberId: string, zoneId: string, since: number): Promise<void> {
+    const zone = this.zones.get(zoneId);
+    const member = this.deps.members(memberId);
+    if (zone === undefined || zone.kind === 'entrance' || member === undefined) return;
+    const now = this.deps.clock.now();
+    const decision = this.policy.decide(member, zoneId, now);
+    if (decision.action === 'skip') {
+      this.deps.metrics.cards.inc({ outcome: 'cooldown' });
+      return;
+    }
+    const propensity = member.consent.personalisation ? await this.score(member, zone, since, now) : undefined;
+    const card = buildCard({
+      storeId: this.deps.settings.store.id,
+      member,
+      zone,
+      zoneSince: since,
+      at: now,
+      ttlSeconds: this.deps.settings.cards.ttlSeconds,
+      propensity,
+      model: this.deps.scorer.model,
+    });
+    this.policy.record(memberId, zoneId, now);
+    const summary = { cardId: card.cardId, zoneId, propensity: card.propensity ?? null, model: card.model ?? null };
+    if (decision.action === 'hold-out') {
+      this.deps.metrics.cards.inc({ outcome: 'held_out' });
+      this.deps.store.append({ type: 'card-held-out', memberId, at: now, payload: summary });
+      return;
+    }
+    const terminals = await this.deps.pos.show(card);
+    this.deps.live.show(card);
+    this.deps.metrics.cards.inc({ outcome: 'shown' });
+    this.deps.store.append({ type: 'card-shown', memberId, at: now, payload: { ...summary, terminals } });
+    this.deps.log.info({ cardId: card.cardId, zoneId, terminals }, 'card shown');
+  }
+
+  private async score(member: Member, zone: ZoneConfig, since: number, now: number): Promise<number | undefined> {
+    const features = visitFeatures({
+      member,
+      zoneKind: zone.kind,
+      dwellSeconds: (now - since) / 1000,
+      at: now,
+      timezone: this.deps.settings.store.timezone,
+    });
+    const stopTimer = this.deps.metrics.modelSeconds.startTimer();
+    try {
+      const [probability] = await this.deps.scorer.score(featureBatch(this.deps.scorer.features, [features]));
+      return probability;
+    } finally {
+      stopTimer();
+    }
+  }
+}

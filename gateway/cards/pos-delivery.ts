@@ -1,0 +1,85 @@
+import type { Card, Withdrawn } from '../contracts/card.js';
+import type { TerminalConfig } from '../config/schema.js';
+import type { MessageBus } from '../ports.js';
+import type { Topics } from '../mqtt/topics.js';
+
+interface Shown {
+  readonly card: Card;
+  readonly terminals: readonly string[];
+}
+
+/**
+ * Puts cards on the POS terminals of the member's zone over MQTT, and keeps each
+ * terminal's retained `present` list equal to the cards it currently shows.
+ */
+export class PosDelivery {
+  private readonly shown = new Map<string, Shown>();
+
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly topics: Topics,
+    private readonly terminals: readonly TerminalConfig[],
+  ) {}
+
+  terminalsInZone(zoneId: string): string[] {
+    return this.terminals.filter((t) => t.zone === zoneId).map((t) => t.id);
+  }
+
+  async show(card: Card): Promise<string[]> {
+    const terminals = this.terminalsInZone(card.presence.zoneId);
+    const previous = this.shown.get(card.memberId);
+    this.shown.set(card.memberId, { card, terminals });
+    const ttl = Math.max(1, Math.round((Date.parse(card.expiresAt) - Date.parse(card.issuedAt)) / 1000));
+    const payload = JSON.stringify(card);
+    await Promise.all(
+      terminals.map((t) =>
+        this.bus.publish(this.topics.cards(t), payload, { qos: 1, messageExpirySeconds: ttl, contentType: 'application/json' }),
+      ),
+    );
+    await this.publishPresent(new Set([...terminals, ...(previous?.terminals ?? [])]));
+    return terminals;
+  }
+
+  /** Returns the withdrawn card's id, or undefined when the member had none on show. */
+  async withdraw(memberId: string, reason: Withdrawn['reason'], at: number): Promise<Withdrawn | undefined> {
+    const shown = this.shown.get(memberId);
+    if (shown === undefined) return undefined;
+    this.shown.delete(memberId);
+    const message: Withdrawn = {
+      schema: 'vitrin.card/1',
+      type: 'withdrawn',
+      cardId: shown.card.cardId,
+      memberId,
+      reason,
+      at: new Date(at).toISOString(),
+    };
+    const payload = JSON.stringify(message);
+    await Promise.all(
+      shown.terminals.map((t) => this.bus.publish(this.topics.cards(t), payload, { qos: 1, contentType: 'application/json' })),
+    );
+    await this.publishPresent(new Set(shown.terminals));
+    return message;
+  }
+
+  /** Publishes every terminal's list, e.g. at start so stale retained lists from a crash are cleared. */
+  async publishAllPresent(): Promise<void> {
+    await this.publishPresent(new Set(this.terminals.map((t) => t.id)));
+  }
+
+  private async publishPresent(terminals: ReadonlySet<string>): Promise<void> {
+    await Promise.all(
+      [...terminals].map((terminalId) => {
+        const members = [...this.shown.values()]
+          .filter((s) => s.terminals.includes(terminalId))
+          .map(({ card }) => ({
+            memberId: card.memberId,
+            cardId: card.cardId,
+            ...(card.firstName === undefined ? {} : { firstName: card.firstName }),
+            since: card.presence.since,
+          }));
+        const payload = JSON.stringify({ schema: 'vitrin.present/1', terminalId, members });
+        return this.bus.publish(this.topics.present(terminalId), payload, { qos: 1, retain: true, contentType: 'application/json' });
+      }),
+    );
+  }
+}

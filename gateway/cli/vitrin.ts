@@ -1,0 +1,67 @@
+import { loadConfig } from '../config/load.js';
+import { isVitrinError, VitrinError } from '../errors.js';
+import type { GatewayOptions, RunningGateway } from '../main.js';
+import { parseArgs, stringFlag } from './args.js';
+import { configCheck, configSchemaJson, type Output } from './config-command.js';
+import { eidCommand } from './eid-command.js';
+
+const USAGE = `usage: vitrin <command>
+  start [--config file]          run the gateway (default command)
+  config check [file]            check a config file; lists every problem
+  config schema                  print the config's JSON Schema
+  eid --key <32 hex> --exponent <K> --time <unix seconds>
+                                 print the EID a member's app broadcasts`;
+
+export interface CliDeps {
+  readonly startGateway: (options: GatewayOptions) => Promise<RunningGateway>;
+  readonly env: NodeJS.ProcessEnv;
+  readonly io: Output;
+}
+
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+}
+
+async function start(configFile: string | undefined, deps: CliDeps): Promise<number> {
+  const loaded = loadConfig({ file: configFile, env: deps.env });
+  const gateway = await deps.startGateway({ loaded, env: deps.env });
+  const signal = await waitForSignal();
+  gateway.log.info({ signal }, 'shutting down');
+  // A second Ctrl-C while stopping means "now": do not hang on a stuck part.
+  process.once('SIGINT', () => process.exit(130));
+  await gateway.stop();
+  return 0;
+}
+
+/** Runs one command and returns the process exit code. */
+export async function runCli(argv: readonly string[], deps: CliDeps): Promise<number> {
+  const { io } = deps;
+  try {
+    const args = parseArgs(argv, ['config', 'key', 'exponent', 'time']);
+    const [command = 'start', sub, operand] = args.positional;
+    if (command === 'start') return await start(stringFlag(args, 'config') ?? sub, deps);
+    if (command === 'config' && sub === 'check') return configCheck(operand ?? stringFlag(args, 'config'), deps.env, io);
+    if (command === 'config' && sub === 'schema') {
+      io.out(configSchemaJson().trimEnd());
+      return 0;
+    }
+    if (command === 'eid') {
+      io.out(eidCommand(args));
+      return 0;
+    }
+    if (command === 'help' || args.flags.has('help')) {
+      io.out(USAGE);
+      return 0;
+    }
+    throw new VitrinError('VITRIN_ERR_CLI_USAGE', `unknown command "${[command, sub].filter(Boolean).join(' ')}"`);
+  } catch (err) {
+    if (!isVitrinError(err)) throw err;
+    io.err(`${err.code}: ${err.message}`);
+    for (const detail of err.details) io.err(`  ${detail}`);
+    if (err.code === 'VITRIN_ERR_CLI_USAGE') io.err(USAGE);
+    return err.code === 'VITRIN_ERR_CLI_USAGE' ? 2 : 1;
+  }
+}

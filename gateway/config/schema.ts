@@ -1,0 +1,148 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+// The one definition of Vitrin's configuration. `config/schema.json` is generated
+// from it (`vitrin config schema`) so editors can validate store files; a unit test
+// keeps the two identical. Settings marked `secret` never reach logs, `gateway/info`
+// or the config digest.
+
+const Id = (description: string) =>
+  Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$', description });
+
+const Secret = (description: string) => Type.String({ secret: true, description });
+
+const Zone = Type.Object(
+  {
+    id: Id('Zone id, used in topics and cards.'),
+    name: Type.String({ minLength: 1 }),
+    kind: Type.Union([Type.Literal('entrance'), Type.Literal('floor'), Type.Literal('fitting'), Type.Literal('pos')]),
+    dwellSeconds: Type.Number({ minimum: 1, maximum: 3600, description: 'Time in the zone before a member counts as dwelling.' }),
+  },
+  { additionalProperties: false },
+);
+
+const Receiver = Type.Object(
+  {
+    id: Id('Receiver id; one per BLE adapter or remote receiver.'),
+    zone: Type.String({ description: 'The zone this receiver covers (zones[].id).' }),
+    rssiOffset: Type.Number({ default: 0, minimum: -30, maximum: 30, description: 'Calibration added to every RSSI.' }),
+  },
+  { additionalProperties: false },
+);
+
+const Terminal = Type.Object(
+  {
+    id: Id('POS terminal id, used in its MQTT topics.'),
+    zone: Type.String({ description: 'The POS zone this terminal serves (zones[].id).' }),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    store: Type.Object(
+      {
+        id: Id('Store id; the MQTT base topic is vitrin/<id>/.'),
+        name: Type.String({ minLength: 1 }),
+        timezone: Type.String({ default: 'Europe/Istanbul' }),
+      },
+      { additionalProperties: false },
+    ),
+    mode: Type.Union([Type.Literal('demo'), Type.Literal('production')], {
+      description: 'demo seeds a roster and may simulate the store; production refuses to run without real data.',
+    }),
+    mqtt: Type.Object(
+      {
+        url: Type.String({ description: 'External broker, e.g. mqtt://127.0.0.1:1883. Empty: start the embedded broker.' }),
+        clientId: Type.String({ minLength: 1 }),
+        username: Type.String(),
+        password: Secret('Password for the external broker.'),
+        protocolVersion: Type.Union([Type.Literal(4), Type.Literal(5)]),
+        embedded: Type.Object(
+          {
+            host: Type.String({ minLength: 1, description: 'Listen address; loopback unless POS terminals connect from the network.' }),
+            port: Type.Integer({ minimum: 0, maximum: 65535 }),
+          },
+          { additionalProperties: false },
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    http: Type.Object(
+      {
+        host: Type.String({ minLength: 1 }),
+        port: Type.Integer({ minimum: 0, maximum: 65535 }),
+        adminToken: Secret('Bearer token for the admin API; empty disables it.'),
+      },
+      { additionalProperties: false },
+    ),
+    data: Type.Object(
+      { dir: Type.String({ minLength: 1, description: 'SQLite and state; /var/lib/vitrin under systemd.' }) },
+      { additionalProperties: false },
+    ),
+    log: Type.Object(
+      {
+        level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace'].map((l) => Type.Literal(l))),
+      },
+      { additionalProperties: false },
+    ),
+    ble: Type.Object(
+      {
+        source: Type.Union([Type.Literal('auto'), Type.Literal('simulator')], {
+          description: 'auto: the radio when one is present, else the simulated store (labelled as such).',
+        }),
+      },
+      { additionalProperties: false },
+    ),
+    simulator: Type.Object(
+      {
+        seed: Type.Integer({ minimum: 0 }),
+        members: Type.Integer({ minimum: 0, maximum: 1000, description: 'Simulated app users from the demo roster walking the store.' }),
+        nonMembers: Type.Integer({ minimum: 0, maximum: 10000, description: 'Other devices advertising nearby (phones, beacons, watches).' }),
+        arrivalEverySeconds: Type.Number({ minimum: 1 }),
+        advertisingIntervalMs: Type.Integer({ minimum: 50, maximum: 10000 }),
+      },
+      { additionalProperties: false },
+    ),
+    identity: Type.Object(
+      {
+        appUuid: Type.String({
+          pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+          description: "The retailer app's iBeacon proximity UUID.",
+        }),
+        rotationExponent: Type.Integer({ minimum: 0, maximum: 15, description: 'EID rotation: a new identifier every 2^K seconds.' }),
+      },
+      { additionalProperties: false },
+    ),
+    presence: Type.Object(
+      {
+        leaveTimeoutSeconds: Type.Number({ minimum: 5 }),
+        smoothing: Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'Weight of a new RSSI sample in the moving average.' }),
+        zoneMarginDb: Type.Number({ minimum: 0, description: 'How far a challenger zone must lead before the member moves.' }),
+        zoneSamples: Type.Integer({ minimum: 1, description: 'For how many samples in a row it must lead.' }),
+        staleReceiverSeconds: Type.Number({ minimum: 1, description: 'A receiver not hearing the member this long no longer counts.' }),
+      },
+      { additionalProperties: false },
+    ),
+    cards: Type.Object(
+      {
+        ttlSeconds: Type.Integer({ minimum: 10, description: 'How long a card stays valid on a till.' }),
+        cooldownSeconds: Type.Integer({ minimum: 0, description: 'No second card for the same member within this time.' }),
+      },
+      { additionalProperties: false },
+    ),
+    model: Type.Object(
+      { dir: Type.String({ minLength: 1, description: 'Folder with model.onnx and manifest.json.' }) },
+      { additionalProperties: false },
+    ),
+    zones: Type.Array(Zone, { minItems: 1 }),
+    receivers: Type.Array(Receiver, { minItems: 1 }),
+    terminals: Type.Array(Terminal),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type ZoneConfig = Static<typeof Zone>;
+export type ZoneKind = ZoneConfig['kind'];
+export type ReceiverConfig = Static<typeof Receiver>;
+export type TerminalConfig = Static<typeof Terminal>;

@@ -1,0 +1,206 @@
+// The composition root: the only module that knows every part. It builds the
+// adapters, then the pipeline and the HTTP app, starts them in order and stops
+// them in reverse. Everything else receives what it needs through its constructor.
+
+import { existsSync, readdirSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { SystemClock } from '../adapters/clock/system-clock.js';
+import { EmbeddedBroker } from '../adapters/mqtt/embedded-broker.js';
+import { MqttBus } from '../adapters/mqtt/mqtt-bus.js';
+import { loadOnnxScorer } from '../adapters/onnx/onnx-scorer.js';
+import { SimulatedStore } from '../adapters/simulator/simulated-store.js';
+import { SqliteEventStore } from '../adapters/sqlite/sqlite-event-store.js';
+import { SdNotifier } from '../adapters/systemd/sd-notify.js';
+import { CardFlow } from './cards/card-flow.js';
+import { LiveFeed } from './cards/live-feed.js';
+import { PosDelivery } from './cards/pos-delivery.js';
+import type { LoadedConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { configDigest } from './config/secrets.js';
+import { VitrinError } from './errors.js';
+import { buildApp } from './http/app.js';
+import { demoRoster } from './identity/demo-roster.js';
+import { Resolver } from './identity/resolver.js';
+import type { Roster } from './identity/roster.js';
+import { LifecycleStack } from './lifecycle.js';
+import { createRootLogger, type Logger } from './log.js';
+import { createMetrics } from './metrics.js';
+import { GatewayStatus } from './mqtt/gateway-status.js';
+import { topicsFor } from './mqtt/topics.js';
+import { PACKAGE_ROOT, PACKAGE_VERSION } from './package-root.js';
+import { Pipeline } from './pipeline.js';
+import type { AdvertisementSource, Clock } from './ports.js';
+import { PresenceTracker } from './presence/tracker.js';
+
+export interface GatewayOptions {
+  readonly loaded: LoadedConfig;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly clock?: Clock;
+  readonly log?: Logger;
+}
+
+export interface RunningGateway {
+  readonly log: Logger;
+  readonly httpUrl: string;
+  readonly mqttUrl: string;
+  readonly simulated: boolean;
+  stop(): Promise<void>;
+}
+
+function hasBluetoothAdapter(): boolean {
+  const dir = '/sys/class/bluetooth';
+  return existsSync(dir) && readdirSync(dir).some((name) => name.startsWith('hci'));
+}
+
+/** The simulated store, or a clear refusal: the radio adapter is not part of this build yet. */
+function chooseSource(config: Config, roster: Roster, clock: Clock, log: Logger): AdvertisementSource {
+  if (config.mode !== 'demo') {
+    throw new VitrinError(
+      'VITRIN_ERR_BLE_SOURCE',
+      'production mode needs the Bluetooth radio source, which this build does not include yet; run with mode: demo',
+    );
+  }
+  if (config.ble.source === 'auto' && hasBluetoothAdapter()) {
+    log.warn('a Bluetooth adapter is present, but this build has no radio source yet: using the simulated store');
+  }
+  return new SimulatedStore({
+    settings: config.simulator,
+    roster,
+    appUuid: config.identity.appUuid.toLowerCase(),
+    zones: config.zones,
+    receivers: config.receivers,
+    clock,
+    log: log.child({ module: 'simulator' }),
+  });
+}
+
+function modelDir(dir: string): string {
+  return isAbsolute(dir) ? dir : join(PACKAGE_ROOT, dir);
+}
+
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const { config } = options.loaded;
+  const env = options.env ?? process.env;
+  const clock = options.clock ?? new SystemClock();
+  const log = options.log ?? createRootLogger(config.log.level);
+  const digest = configDigest(config);
+  log.info({ version: PACKAGE_VERSION, files: options.loaded.files, configDigest: digest, storeId: config.store.id }, 'starting Vitrin');
+
+  const stack = new LifecycleStack(log.child({ module: 'lifecycle' }));
+  const notifier = new SdNotifier({ env, log: log.child({ module: 'systemd' }) });
+  try {
+    const roster = config.mode === 'demo' ? demoRoster(config.simulator.seed, Math.max(config.simulator.members, 1), config.identity.rotationExponent) : { rotationExponent: config.identity.rotationExponent, members: [] };
+    const membersById = new Map(roster.members.map((m) => [m.id, m]));
+    const topics = topicsFor(config.store.id);
+
+    const store = new SqliteEventStore({ dataDir: resolve(config.data.dir), log: log.child({ module: 'store' }), clock });
+    await stack.start('store', () => store.start(), () => store.stop());
+
+    let mqttUrl = config.mqtt.url;
+    if (mqttUrl === '') {
+      const broker = new EmbeddedBroker({ ...config.mqtt.embedded, log: log.child({ module: 'broker' }) });
+      await stack.start('broker', () => broker.start(), () => broker.stop());
+      const { port } = broker.address();
+      const host = config.mqtt.embedded.host === '0.0.0.0' ? '127.0.0.1' : config.mqtt.embedded.host;
+      mqttUrl = `mqtt://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    }
+    const bus = new MqttBus({
+      url: mqttUrl,
+      clientId: config.mqtt.clientId,
+      ...(config.mqtt.username === '' ? {} : { username: config.mqtt.username, password: config.mqtt.password }),
+      protocolVersion: config.mqtt.protocolVersion,
+      will: { topic: topics.state, payload: 'offline', qos: 1, retain: true },
+      log: log.child({ module: 'mqtt' }),
+      connectTimeoutMs: 10_000,
+      reconnectPeriodMs: 2_000,
+    });
+    await stack.start('mqtt', () => bus.start(), () => bus.stop());
+
+    const scorer = await loadOnnxScorer(modelDir(config.model.dir), log.child({ module: 'model' }));
+    stack.onStop('model', () => scorer.stop());
+
+    const metrics = createMetrics({ mqttConnected: () => bus.isConnected(), outboxDepth: () => store.outboxDepth() });
+    const source = chooseSource(config, roster, clock, log);
+    const simulated = source.kind === 'simulated';
+
+    const status = new GatewayStatus(
+      bus,
+      topics,
+      { version: PACKAGE_VERSION, storeId: config.store.id, simulated, model: scorer.model, configDigest: digest, startedAt: new Date(clock.now()).toISOString() },
+      log.child({ module: 'status' }),
+    );
+    await stack.start('status', () => status.start(), () => status.stop());
+
+    const live = new LiveFeed();
+    const pos = new PosDelivery(bus, topics, config.terminals);
+    await pos.publishAllPresent();
+    const cards = new CardFlow({
+      settings: config,
+      members: (id) => membersById.get(id),
+      scorer,
+      pos,
+      live,
+      store,
+      metrics,
+      clock,
+      log: log.child({ module: 'cards' }),
+    });
+
+    const app = buildApp({
+      log: log.child({ module: 'http' }),
+      registry: metrics.registry,
+      readiness: () => ({ broker: bus.isConnected(), database: store.isOpen(), model: true }),
+      live,
+      store: { name: config.store.name, simulated },
+    });
+    let httpUrl = '';
+    await stack.start(
+      'http',
+      async () => {
+        try {
+          httpUrl = await app.listen({ host: config.http.host, port: config.http.port });
+        } catch (cause) {
+          throw new VitrinError('VITRIN_ERR_HTTP_LISTEN', `cannot listen on ${config.http.host}:${config.http.port}`, { cause });
+        }
+      },
+      () => app.close(),
+    );
+
+    const pipeline = new Pipeline({
+      source,
+      resolver: new Resolver(roster, config.identity.appUuid.toLowerCase()),
+      tracker: new PresenceTracker(config),
+      cards,
+      store,
+      metrics,
+      clock,
+      log: log.child({ module: 'pipeline' }),
+    });
+    await stack.start('pipeline', () => pipeline.start(), () => pipeline.stop());
+    await stack.start('source', () => source.start(), () => source.stop());
+
+    notifier.ready(simulated ? 'running on a SIMULATED store' : 'running');
+    notifier.startWatchdog(() => store.isOpen());
+    log.info({ http: httpUrl, mqtt: mqttUrl, simulated, members: roster.members.length }, simulated ? 'Vitrin is running on a SIMULATED store' : 'Vitrin is running');
+
+    let stopping: Promise<void> | undefined;
+    return {
+      log,
+      httpUrl,
+      mqttUrl,
+      simulated,
+      stop: () => {
+        stopping ??= (async () => {
+          notifier.stopping();
+          notifier.stopWatchdog();
+          await stack.stopAll();
+          log.info('Vitrin stopped');
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await stack.stopAll();
+    throw err;
+  }
+}

@@ -1,0 +1,54 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface MetricProbes {
+  readonly mqttConnected: () => boolean;
+  readonly outboxDepth: () => number;
+}
+
+/** Every Prometheus series Vitrin exports; all names start with `vitrin_`. Probes are read at scrape time. */
+export function createMetrics(probes: MetricProbes) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'vitrin_process_' });
+  const registers = [registry];
+  return {
+    registry,
+    advertisements: new Counter({
+      name: 'vitrin_advertisements_total',
+      help: 'Advertising reports by outcome: member, dropped (not a member), undecodable, ambiguous.',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    moments: new Counter({ name: 'vitrin_moments_total', help: 'Presence transitions by kind.', labelNames: ['kind'] as const, registers }),
+    cards: new Counter({
+      name: 'vitrin_cards_total',
+      help: 'Card decisions by outcome: shown, held_out, cooldown, failed.',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    membersPresent: new Gauge({ name: 'vitrin_members_present', help: 'Members currently in the store.', registers }),
+    modelSeconds: new Histogram({
+      name: 'vitrin_model_inference_seconds',
+      help: 'Time for one scoring batch in ONNX Runtime.',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers,
+    }),
+    mqttConnected: new Gauge({
+      name: 'vitrin_mqtt_connected',
+      help: '1 while connected to the MQTT broker.',
+      registers,
+      collect() {
+        this.set(probes.mqttConnected() ? 1 : 0);
+      },
+    }),
+    outboxDepth: new Gauge({
+      name: 'vitrin_outbox_depth',
+      help: 'Events waiting to be sent to the cloud.',
+      registers,
+      collect() {
+        this.set(probes.outboxDepth());
+      },
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

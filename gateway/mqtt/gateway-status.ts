@@ -1,0 +1,46 @@
+import type { Logger } from '../log.js';
+import type { Lifecycle, MessageBus } from '../ports.js';
+import type { Topics } from './topics.js';
+
+export interface GatewayInfo {
+  readonly version: string;
+  readonly storeId: string;
+  readonly simulated: boolean;
+  readonly model: { readonly id: string; readonly version: string; readonly sha256: string } | undefined;
+  readonly configDigest: string;
+  readonly startedAt: string;
+}
+
+/**
+ * Retained `gateway/state` and `gateway/info`, like zigbee2mqtt's bridge/state: the
+ * broker publishes the last will `offline` if the gateway dies, and a clean stop
+ * publishes it itself before disconnecting.
+ */
+export class GatewayStatus implements Lifecycle {
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly topics: Topics,
+    private readonly info: GatewayInfo,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.announce();
+    // After a reconnect the broker may have published our will; say online again.
+    this.unsubscribe = this.bus.onConnectionChange((connected) => {
+      if (connected) this.announce().catch((err: unknown) => this.log.warn({ err }, 'could not re-announce online state'));
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    if (this.bus.isConnected()) await this.bus.publish(this.topics.state, 'offline', { qos: 1, retain: true });
+  }
+
+  private async announce(): Promise<void> {
+    await this.bus.publish(this.topics.info, JSON.stringify(this.info), { qos: 1, retain: true, contentType: 'application/json' });
+    await this.bus.publish(this.topics.state, 'online', { qos: 1, retain: true });
+  }
+}

@@ -1,0 +1,23 @@
+// The MQTT contract's topic names (README: "MQTT topics"). Base: vitrin/<storeId>/.
+
+export interface Topics {
+  readonly base: string;
+  /** Retained `online` / `offline`; `offline` is also the connection's last will. */
+  readonly state: string;
+  /** Retained: version, model, config digest. */
+  readonly info: string;
+  readonly cards: (terminalId: string) => string;
+  /** Retained list of members whose cards are current on this terminal. */
+  readonly present: (terminalId: string) => string;
+}
+
+export function topicsFor(storeId: string): Topics {
+  const base = `vitrin/${storeId}/`;
+  return {
+    base,
+    state: `${base}gateway/state`,
+    info: `${base}gateway/info`,
+    cards: (terminalId) => `${base}pos/${terminalId}/cards`,
+    present: (terminalId) => `${base}pos/${terminalId}/present`,
+  };
+}

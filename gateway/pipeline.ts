@@ -1,0 +1,81 @@
+import { decodeAdvertisement } from './ble/decode.js';
+import type { CardFlow } from './cards/card-flow.js';
+import type { Resolver } from './identity/resolver.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+import type { Moment } from './presence/moments.js';
+import type { PresenceTracker } from './presence/tracker.js';
+import type { Advertisement, AdvertisementSource, Clock, EventStore, Lifecycle, Unsubscribe } from './ports.js';
+
+export interface PipelineDeps {
+  readonly source: AdvertisementSource;
+  readonly resolver: Resolver;
+  readonly tracker: PresenceTracker;
+  readonly cards: CardFlow;
+  readonly store: EventStore;
+  readonly metrics: Metrics;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+const SWEEP_INTERVAL_MS = 1000;
+
+/**
+ * Advertisement in, moments out: decode, resolve to a member or drop, track
+ * presence, hand moments to the card flow and the event store. Whatever does not
+ * resolve leaves nothing behind but a counter.
+ */
+export class Pipeline implements Lifecycle {
+  private stopListening: Unsubscribe | undefined;
+  private stopSweeping: Unsubscribe | undefined;
+
+  constructor(private readonly deps: PipelineDeps) {}
+
+  start(): Promise<void> {
+    this.stopListening = this.deps.source.onAdvertisement((ad) => this.ingest(ad));
+    this.stopSweeping = this.deps.clock.setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+    return Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    this.stopListening?.();
+    this.stopSweeping?.();
+    await this.deps.cards.drain();
+  }
+
+  ingest(ad: Advertisement): void {
+    const { metrics } = this.deps;
+    const frame = decodeAdvertisement(ad.data);
+    if (frame === undefined) {
+      metrics.advertisements.inc({ result: 'other' });
+      return;
+    }
+    const resolution = this.deps.resolver.resolve(frame, ad.receivedAt);
+    if (resolution.status !== 'member') {
+      metrics.advertisements.inc({ result: resolution.status === 'ambiguous' ? 'ambiguous' : 'stranger' });
+      return;
+    }
+    metrics.advertisements.inc({ result: 'member' });
+    const moments = this.deps.tracker.observe({
+      memberId: resolution.member.id,
+      receiverId: ad.receiverId,
+      rssi: ad.rssi,
+      at: ad.receivedAt,
+    });
+    this.emit(moments);
+  }
+
+  sweep(): void {
+    this.emit(this.deps.tracker.sweep(this.deps.clock.now()));
+    this.deps.metrics.membersPresent.set(this.deps.tracker.present().length);
+  }
+
+  private emit(moments: readonly Moment[]): void {
+    for (const moment of moments) {
+      this.deps.metrics.moments.inc({ kind: moment.kind });
+      const { kind, memberId, at, ...details } = moment;
+      this.deps.store.append({ type: kind, memberId, at, payload: details });
+      void this.deps.cards.handle(moment);
+    }
+  }
+}

@@ -19,8 +19,19 @@ export default tseslint.config(
     },
   },
   {
-    files: ['tests/**/*.ts', 'models/train/**/*.ts', 'scripts/**'],
-    rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
+    // Tests read JSON off the wire and use vitest's asymmetric matchers (typed any);
+    // the promise rules stay on.
+    files: ['tests/**/*.ts'],
+    rules: {
+      'no-console': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+    },
+  },
+  {
+    files: ['models/train/**/*.ts'],
+    rules: { 'no-console': 'off' },
   },
   {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { demoRoster } from '../../gateway/identity/demo-roster.js';
 import { computeEid } from '../../gateway/identity/eid.js';
 import { Resolver } from '../../gateway/identity/resolver.js';
-import type { Member, Roster } from '../../gateway/identity/roster.js';
+import type { Member } from '../../gateway/identity/roster.js';
 
 const APP_UUID = '6a1d5e0c-8f3b-4c2e-9a7d-2b5f1e3c4d60';
 const K = 10;

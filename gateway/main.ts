@@ -126,7 +126,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const status = new GatewayStatus(
       bus,
       topics,
-      { version: PACKAGE_VERSION, storeId: config.store.id, simulated, model: scorer.model, configDigest: digest, startedAt: new Date(clock.now()).toISOString() },
+      {
+        schema: 'vitrin.info/1',
+        version: PACKAGE_VERSION,
+        storeId: config.store.id,
+        simulated,
+        model: { id: scorer.model.id, version: scorer.model.version, sha256: scorer.model.sha256 },
+        configDigest: digest,
+        startedAt: new Date(clock.now()).toISOString(),
+      },
       log.child({ module: 'status' }),
     );
     await stack.start('status', () => status.start(), () => status.stop());

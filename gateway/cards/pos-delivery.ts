@@ -1,4 +1,5 @@
 import type { Card, Withdrawn } from '../contracts/card.js';
+import type { Present } from '../contracts/gateway.js';
 import type { TerminalConfig } from '../config/schema.js';
 import type { MessageBus } from '../ports.js';
 import type { Topics } from '../mqtt/topics.js';
@@ -69,15 +70,19 @@ export class PosDelivery {
   private async publishPresent(terminals: ReadonlySet<string>): Promise<void> {
     await Promise.all(
       [...terminals].map((terminalId) => {
-        const members = [...this.shown.values()]
-          .filter((s) => s.terminals.includes(terminalId))
-          .map(({ card }) => ({
-            memberId: card.memberId,
-            cardId: card.cardId,
-            ...(card.firstName === undefined ? {} : { firstName: card.firstName }),
-            since: card.presence.since,
-          }));
-        const payload = JSON.stringify({ schema: 'vitrin.present/1', terminalId, members });
+        const present: Present = {
+          schema: 'vitrin.present/1',
+          terminalId,
+          members: [...this.shown.values()]
+            .filter((s) => s.terminals.includes(terminalId))
+            .map(({ card }) => ({
+              memberId: card.memberId,
+              cardId: card.cardId,
+              ...(card.firstName === undefined ? {} : { firstName: card.firstName }),
+              since: card.presence.since,
+            })),
+        };
+        const payload = JSON.stringify(present);
         return this.bus.publish(this.topics.present(terminalId), payload, { qos: 1, retain: true, contentType: 'application/json' });
       }),
     );

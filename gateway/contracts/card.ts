@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 
 // The profile card as POS terminals and advisor tablets receive it. Versioned: a
 // breaking change gets a new `schema` value and a new file, never an edit of v1.
-// `vitrin contracts` writes this as JSON Schema for integrators.
+// gateway/contracts/schemas/ holds it as JSON Schema for integrators.
 
 const Suggestion = Type.Object(
   {

@@ -1,15 +1,8 @@
+import type { GatewayInfo } from '../contracts/gateway.js';
 import type { Logger } from '../log.js';
 import type { Lifecycle, MessageBus } from '../ports.js';
 import type { Topics } from './topics.js';
 
-export interface GatewayInfo {
-  readonly version: string;
-  readonly storeId: string;
-  readonly simulated: boolean;
-  readonly model: { readonly id: string; readonly version: string; readonly sha256: string } | undefined;
-  readonly configDigest: string;
-  readonly startedAt: string;
-}
 
 /**
  * Retained `gateway/state` and `gateway/info`, like zigbee2mqtt's bridge/state: the

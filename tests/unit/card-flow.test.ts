@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CardV1, WithdrawnV1, type Card } from '../../gateway/contracts/card.js';
+import { PresentV1 } from '../../gateway/contracts/gateway.js';
 import { contractChecker } from '../../gateway/contracts/validator.js';
 import { demoRoster } from '../../gateway/identity/demo-roster.js';
 import type { Member } from '../../gateway/identity/roster.js';
@@ -29,6 +30,9 @@ describe('card flow', () => {
     const [card] = h.bus.on(h.topics.cards('till-1'));
     expect(checkCard(card)).toEqual([]);
     expect(card).toMatchObject({ memberId: base.id, presence: { zoneId: 'pos-1', dwellSeconds: 6 } });
+    const present = JSON.parse(h.bus.retained.get(h.topics.present('till-1'))!);
+    expect(contractChecker(PresentV1)(present)).toEqual([]);
+    expect(present.members).toEqual([expect.objectContaining({ memberId: base.id })]);
     expect(h.scorer.batches).toHaveLength(1);
   });
 

@@ -202,6 +202,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           notifier.stopping();
           notifier.stopWatchdog();
           await stack.stopAll();
+          notifier.close();
           log.info('Vitrin stopped');
         })();
         return stopping;
@@ -209,6 +210,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     };
   } catch (err) {
     await stack.stopAll();
+    notifier.close();
     throw err;
   }
 }

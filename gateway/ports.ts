@@ -112,6 +112,8 @@ export interface ServiceNotifier {
   /** Starts the WATCHDOG=1 heartbeat when systemd asked for one. */
   startWatchdog(isHealthy: () => boolean): void;
   stopWatchdog(): void;
+  /** Releases the socket; the last call at shutdown. */
+  close(): void;
 }
 
 export interface Clock {

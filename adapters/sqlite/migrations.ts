@@ -1,6 +1,7 @@
 // Versioned schema migrations, applied in order, each in its own transaction.
 // PRAGMA user_version records the last applied version. Never edit a shipped
 // migration: add the next one.
+import type Database from 'better-sqlite3';
 
 export interface Migration {
   readonly version: number;
@@ -35,3 +36,48 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
 ];
+
+/** Thrown when the file was written by a newer Vitrin; the caller wraps it as VITRIN_ERR_STORE_OPEN. */
+export class SchemaTooNewError extends Error {
+  constructor(
+    readonly found: number,
+    readonly known: number,
+  ) {
+    super(`schema version ${found} is newer than the ${known} this Vitrin knows; the file was written by a newer release`);
+    this.name = 'SchemaTooNewError';
+  }
+}
+
+/**
+ * Brings the schema up to the last migration and returns the versions applied.
+ * A database newer than the code is refused rather than written to: an older
+ * release cannot know what a newer schema expects.
+ */
+export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): Migration[] {
+  assertOrdered(migrations);
+  const current = Number(db.pragma('user_version', { simple: true }));
+  const known = migrations.at(-1)?.version ?? 0;
+  if (current > known) throw new SchemaTooNewError(current, known);
+  const pending = migrations.filter((m) => m.version > current);
+  for (const migration of pending) {
+    // immediate: take the write lock before reading, so two processes starting
+    // together cannot both apply the same migration.
+    db.transaction(() => {
+      const now = Number(db.pragma('user_version', { simple: true }));
+      if (now >= migration.version) return;
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+  return pending;
+}
+
+function assertOrdered(migrations: readonly Migration[]): void {
+  let previous = 0;
+  for (const m of migrations) {
+    if (!Number.isInteger(m.version) || m.version <= previous) {
+      throw new Error(`migration ${m.version} (${m.name}) is out of order: versions must be increasing integers from 1`);
+    }
+    previous = m.version;
+  }
+}

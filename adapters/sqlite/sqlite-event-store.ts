@@ -42,7 +42,7 @@ export class SqliteEventStore implements EventStore {
     return join(this.options.dataDir, 'vitrin.db');
   }
 
-  start(): Promise<void> {
+  async start(): Promise<void> {
     const { log } = this.options;
     try {
       mkdirSync(this.options.dataDir, { recursive: true, mode: 0o700 });
@@ -64,7 +64,6 @@ export class SqliteEventStore implements EventStore {
     }
     this.stopTimer = this.options.clock.setInterval(() => this.flushQuietly(), this.options.flushIntervalMs ?? 50);
     log.info({ file: this.file }, 'event store open');
-    return Promise.resolve();
   }
 
   stop(): Promise<void> {

@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { loadOnnxScorer } from '../../../adapters/onnx/onnx-scorer.js';
+import { isVitrinError, type ErrorCode } from '../../../gateway/errors.js';
+import { PACKAGE_ROOT } from '../../../gateway/package-root.js';
+import { featureBatch } from '../../../gateway/scoring/features.js';
+import { writeLogisticOnnx } from '../../../models/train/onnx-writer.js';
+
+const log = pino({ level: 'silent' });
+const shipped = join(PACKAGE_ROOT, 'models', 'propensity');
+
+/** A copy of the shipped package, changed by `edit`, in a temp folder. */
+function variant(edit: (dir: string, manifest: Record<string, unknown>) => void): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vitrin-model-'));
+  cpSync(shipped, dir, { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  edit(dir, manifest);
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+  return dir;
+}
+
+function withModelBytes(dir: string, manifest: Record<string, unknown>, bytes: Uint8Array): void {
+  writeFileSync(join(dir, 'model.onnx'), bytes);
+  manifest.sha256 = createHash('sha256').update(bytes).digest('hex');
+}
+
+async function loadError(dir: string): Promise<{ code: ErrorCode; details: readonly string[] }> {
+  const err: unknown = await loadOnnxScorer(dir, log).catch((e: unknown) => e);
+  if (!isVitrinError(err)) throw new Error(`expected a VitrinError, got ${String(err)}`);
+  return { code: err.code, details: err.details };
+}
+
+describe('OnnxScorer on ONNX Runtime', () => {
+  it('scores a batch with the shipped model: one probability per row, higher for a more engaged visit', async () => {
+    const scorer = await loadOnnxScorer(shipped, log);
+    expect(scorer.model).toMatchObject({ id: 'propensity', version: '1.0.0' });
+    const batch = featureBatch(scorer.features, [
+      { recencyDays: 140, appSessions7d: 0 },
+      {},
+      { recencyDays: 3, frequency90d: 6, cartItems: 3, priceDropsOnWishlist: 2, appSessions7d: 15, zoneIsPos: 1, dwellSeconds: 120 },
+    ]);
+    const scores = await scorer.score(batch);
+    expect(scores).toHaveLength(3);
+    for (const p of scores) expect(p).toBeGreaterThan(0), expect(p).toBeLessThan(1);
+    expect(scores[2]).toBeGreaterThan(scores[1]!);
+    expect(scores[1]).toBeGreaterThan(scores[0]!);
+    await scorer.stop();
+  });
+
+  it('refuses a model whose bytes differ from the manifest checksum', async () => {
+    const dir = variant((d) => {
+      const bytes = readFileSync(join(d, 'model.onnx'));
+      bytes[bytes.length - 1] ^= 0xff;
+      writeFileSync(join(d, 'model.onnx'), bytes);
+    });
+    expect((await loadError(dir)).code).toBe('VITRIN_ERR_MODEL_CHECKSUM');
+  });
+
+  it('refuses a manifest naming an input the model does not have', async () => {
+    const dir = variant((_d, m) => (m.input = { name: 'float_input', batch: 'dynamic' }));
+    const err = await loadError(dir);
+    expect(err.code).toBe('VITRIN_ERR_MODEL_MISMATCH');
+    expect(err.details[0]).toContain('input "float_input" not in the model (it has: features)');
+  });
+
+  it('refuses a model with a different number of features than the manifest', async () => {
+    const dir = variant((d, m) => {
+      const bytes = writeLogisticOnnx({ weights: [0.1, 0.2, 0.3], bias: 0, inputName: 'features', outputName: 'probability', docString: '', metadata: {} });
+      withModelBytes(d, m, bytes);
+    });
+    const err = await loadError(dir);
+    expect(err.code).toBe('VITRIN_ERR_MODEL_MISMATCH');
+    expect(err.details).toContain('input "features" takes 3 features, the manifest lists 12');
+  });
+
+  it('refuses garbage that matches its checksum with VITRIN_ERR_MODEL_LOAD', async () => {
+    const dir = variant((d, m) => withModelBytes(d, m, Buffer.from('this is not an onnx model')));
+    expect((await loadError(dir)).code).toBe('VITRIN_ERR_MODEL_LOAD');
+  });
+
+  it('refuses a malformed manifest with every problem listed', async () => {
+    const dir = variant((_d, m) => {
+      delete m.output;
+    });
+    const err = await loadError(dir);
+    expect(err.code).toBe('VITRIN_ERR_MODEL_LOAD');
+    expect(err.details).toContain('/output/name: must be a string');
+  });
+});

@@ -30,7 +30,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['models/train/**/*.ts'],
+    files: ['models/train/**/*.ts', 'scripts/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
   {

@@ -45,7 +45,10 @@ describe('OnnxScorer on ONNX Runtime', () => {
     ]);
     const scores = await scorer.score(batch);
     expect(scores).toHaveLength(3);
-    for (const p of scores) expect(p).toBeGreaterThan(0), expect(p).toBeLessThan(1);
+    for (const p of scores) {
+      expect(p).toBeGreaterThan(0);
+      expect(p).toBeLessThan(1);
+    }
     expect(scores[2]).toBeGreaterThan(scores[1]!);
     expect(scores[1]).toBeGreaterThan(scores[0]!);
     await scorer.stop();

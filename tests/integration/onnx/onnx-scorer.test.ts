@@ -57,7 +57,7 @@ describe('OnnxScorer on ONNX Runtime', () => {
   it('refuses a model whose bytes differ from the manifest checksum', async () => {
     const dir = variant((d) => {
       const bytes = readFileSync(join(d, 'model.onnx'));
-      bytes[bytes.length - 1] ^= 0xff;
+      bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
       writeFileSync(join(d, 'model.onnx'), bytes);
     });
     expect((await loadError(dir)).code).toBe('VITRIN_ERR_MODEL_CHECKSUM');

@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -10,6 +11,14 @@ import { freePort } from '../support/free-port.js';
 
 // The gateway as store IT runs it: the built service on embedded defaults, no broker,
 // no radio. Only ports and the data folder are moved so tests can run side by side.
+
+interface DgramServer {
+  bind(path: string): void;
+  close(): void;
+}
+const unixDgram = createRequire(import.meta.url)('unix-dgram') as {
+  createSocket(type: 'unix_dgram', listener: (buf: Buffer) => void): DgramServer;
+};
 
 interface Received {
   topic: string;
@@ -40,6 +49,9 @@ describe('npm start on a fresh machine (embedded broker, simulated store)', () =
   let httpBase = '';
   let dataDir = '';
   const received: Received[] = [];
+  // Plays systemd: the service is started with NOTIFY_SOCKET and WATCHDOG_USEC as under Type=notify.
+  const notifications: string[] = [];
+  let notifySocket: DgramServer | undefined;
 
   beforeAll(async () => {
     execFileSync(join(PACKAGE_ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: PACKAGE_ROOT, stdio: 'inherit' });
@@ -47,6 +59,9 @@ describe('npm start on a fresh machine (embedded broker, simulated store)', () =
     const httpPort = await freePort();
     dataDir = mkdtempSync(join(tmpdir(), 'vitrin-e2e-'));
     httpBase = `http://127.0.0.1:${httpPort}`;
+    const notifyPath = join(dataDir, 'notify.sock');
+    notifySocket = unixDgram.createSocket('unix_dgram', (buf) => notifications.push(buf.toString()));
+    notifySocket.bind(notifyPath);
     service = spawn(process.execPath, ['dist/gateway/bin.js', 'start'], {
       cwd: PACKAGE_ROOT,
       env: {
@@ -55,6 +70,8 @@ describe('npm start on a fresh machine (embedded broker, simulated store)', () =
         VITRIN_HTTP__PORT: String(httpPort),
         VITRIN_HTTP__HOST: '127.0.0.1',
         VITRIN_DATA__DIR: dataDir,
+        NOTIFY_SOCKET: notifyPath,
+        WATCHDOG_USEC: '2000000',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -70,6 +87,13 @@ describe('npm start on a fresh machine (embedded broker, simulated store)', () =
   afterAll(async () => {
     await client?.endAsync(true);
     if (service?.exitCode === null) service.kill('SIGKILL');
+    notifySocket?.close();
+  });
+
+  it('tells systemd it is ready, and keeps the watchdog fed', async () => {
+    await waitFor('READY=1', 10_000, () => notifications.find((n) => n.startsWith('READY=1')));
+    expect(notifications.find((n) => n.startsWith('READY=1'))).toContain('SIMULATED');
+    await waitFor('a watchdog heartbeat', 10_000, () => notifications.find((n) => n === 'WATCHDOG=1'));
   });
 
   it('announces itself: retained gateway/state online and gateway/info without secrets', async () => {
@@ -103,6 +127,7 @@ describe('npm start on a fresh machine (embedded broker, simulated store)', () =
     const exited = new Promise<number | null>((resolve) => service.once('exit', (code) => resolve(code)));
     service.kill('SIGTERM');
     expect(await exited).toBe(0);
+    expect(notifications).toContain('STOPPING=1');
     await waitFor('offline state', 10_000, () =>
       received.find((m) => m.topic === 'vitrin/demo-store/gateway/state' && m.payload === 'offline'),
     );

@@ -74,6 +74,13 @@ function chooseSource(config: Config, roster: Roster, clock: Clock, log: Logger)
   });
 }
 
+/** Demo mode plays a seeded roster; roster import and cloud sync are not in this build, so production starts empty. */
+function rosterFor(config: Config): Roster {
+  const k = config.identity.rotationExponent;
+  if (config.mode === 'demo') return demoRoster(config.simulator.seed, Math.max(config.simulator.members, 1), k);
+  return { rotationExponent: k, members: [] };
+}
+
 function modelDir(dir: string): string {
   return isAbsolute(dir) ? dir : join(PACKAGE_ROOT, dir);
 }
@@ -89,7 +96,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const stack = new LifecycleStack(log.child({ module: 'lifecycle' }));
   const notifier = new SdNotifier({ env, log: log.child({ module: 'systemd' }) });
   try {
-    const roster = config.mode === 'demo' ? demoRoster(config.simulator.seed, Math.max(config.simulator.members, 1), config.identity.rotationExponent) : { rotationExponent: config.identity.rotationExponent, members: [] };
+    const roster = rosterFor(config);
     const membersById = new Map(roster.members.map((m) => [m.id, m]));
     const topics = topicsFor(config.store.id);
 

@@ -1,3 +1,5 @@
+import { dashedUuid, int8 } from './ad-structures.js';
+
 // Pure decoders for the advertising data of one report. Most frames a store hears
 // are not ours, so the walk allocates nothing until a frame is recognised.
 
@@ -28,15 +30,6 @@ const APPLE_COMPANY_ID = 0x004c;
 const IBEACON_TYPE = 0x02;
 const IBEACON_LENGTH = 0x15;
 
-function int8(byte: number): number {
-  return byte > 127 ? byte - 256 : byte;
-}
-
-function uuidString(bytes: Uint8Array): string {
-  const hex = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
 function decodeServiceData16(data: Uint8Array, start: number, end: number): Frame | undefined {
   if (end - start < 3) return undefined;
   const uuid = data[start]! | (data[start + 1]! << 8);
@@ -51,7 +44,7 @@ function decodeManufacturerData(data: Uint8Array, start: number, end: number): F
   const at = start + 4;
   return {
     kind: 'ibeacon',
-    uuid: uuidString(data.subarray(at, at + 16)),
+    uuid: dashedUuid(data, at),
     major: (data[at + 16]! << 8) | data[at + 17]!,
     minor: (data[at + 18]! << 8) | data[at + 19]!,
     measuredPower: int8(data[at + 20]!),

@@ -19,8 +19,9 @@ export type DecodedFrame =
   /** iOS in the background: service UUIDs as bits in Apple's overflow area, one bit per hashed UUID. */
   | { readonly type: 'apple-overflow'; readonly bits: number[] }
   | EddystoneFrame
-  | { readonly type: 'manufacturer'; readonly companyId: number; readonly data: string }
-  | { readonly type: 'service'; readonly uuid: string; readonly data: string };
+  /** `data` is a view into the advertisement (no copy): most frames a store hears are these, and nobody reads them. */
+  | { readonly type: 'manufacturer'; readonly companyId: number; readonly data: Uint8Array }
+  | { readonly type: 'service'; readonly uuid: string; readonly data: Uint8Array };
 
 const APPLE = 0x004c;
 const EDDYSTONE = 'feaa';
@@ -55,14 +56,21 @@ function decodeManufacturer(d: Uint8Array, s: number, e: number): DecodedFrame {
       reserved: d[body + 23]!,
     };
   }
-  return { type: 'manufacturer', companyId, data: hex(d, body, e) };
+  return { type: 'manufacturer', companyId, data: d.subarray(body, e) };
 }
 
 function decodeServiceData(d: Uint8Array, s: number, e: number, size: 2 | 4 | 16): DecodedFrame {
   if (e - s < size) return { type: 'malformed', format: 'service', reason: 'shorter than its UUID' };
   const uuid = littleEndianUuid(d, s, size);
   if (size === 2 && uuid === EDDYSTONE) return decodeEddystone(d, s + 2, e);
-  return { type: 'service', uuid, data: hex(d, s + size, e) };
+  return { type: 'service', uuid, data: d.subarray(s + size, e) };
+}
+
+/** A frame as JSON shows it: byte fields as hex strings. */
+export function frameToJson(frame: DecodedFrame): Record<string, unknown> {
+  const json: Record<string, unknown> = { ...frame };
+  for (const [key, value] of Object.entries(frame)) if (value instanceof Uint8Array) json[key] = hex(value);
+  return json;
 }
 
 export interface DecodedAdvertisement {

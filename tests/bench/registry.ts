@@ -1,8 +1,9 @@
 // Every benchmark `npm run bench` runs, in order. A new benchmark is one module
 // exporting a Benchmark and one line here; run.ts needs no change.
 import type { Benchmark } from './benchmark.js';
+import { decodeBenchmark } from './decode-bench.js';
 import { storeBench } from './store-bench.js';
 
 export type { Benchmark } from './benchmark.js';
 
-export const BENCHMARKS: readonly Benchmark[] = [storeBench];
+export const BENCHMARKS: readonly Benchmark[] = [storeBench, decodeBenchmark];

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrames } from '../../gateway/ble/frames.js';
+import { decodeFrames, frameToJson } from '../../gateway/ble/frames.js';
 
-const frames = (hexData: string) => decodeFrames(Buffer.from(hexData.replace(/\s+/g, ''), 'hex'));
+const frames = (hexData: string) => {
+  const decoded = decodeFrames(Buffer.from(hexData.replace(/\s+/g, ''), 'hex'));
+  return { truncated: decoded.truncated, frames: decoded.frames.map(frameToJson) };
+};
 
 describe('decodeFrames', () => {
   it('AltBeacon: the test vector of android-beacon-library (AltBeaconTest.TestRecognizeBeacon)', () => {

@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   VITRIN_ERR_MODEL_RUN: 'ONNX Runtime failed while scoring a batch.',
   VITRIN_ERR_HTTP_LISTEN: 'The HTTP server cannot listen on its host and port.',
   VITRIN_ERR_BLE_SOURCE: 'The configured BLE source is not available on this machine.',
+  VITRIN_ERR_DECODE_INPUT: 'Input to vitrin decode is not hex, not advertising data, or a malformed HCI event.',
   VITRIN_ERR_CLI_USAGE: 'A vitrin command was called with missing or malformed arguments.',
 } as const;
 

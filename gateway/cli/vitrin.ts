@@ -3,6 +3,7 @@ import { isVitrinError, VitrinError } from '../errors.js';
 import type { GatewayOptions, RunningGateway } from '../main.js';
 import { parseArgs, stringFlag } from './args.js';
 import { configCheck, configSchemaJson, type Output } from './config-command.js';
+import { decodeCommand } from './decode-command.js';
 import { eidCommand } from './eid-command.js';
 
 const USAGE = `usage: vitrin <command>
@@ -10,7 +11,11 @@ const USAGE = `usage: vitrin <command>
   config check [file]            check a config file; lists every problem
   config schema                  print the config's JSON Schema
   eid --key <32 hex> --exponent <K> --time <unix seconds>
-                                 print the EID a member's app broadcasts`;
+                                 print the EID a member's app broadcasts
+  decode <hex>                   decode advertising data: one JSON object per report`;
+
+/** Bad arguments or bad input: exit code 2, as for a usage error. */
+const USAGE_ERRORS = new Set(['VITRIN_ERR_CLI_USAGE', 'VITRIN_ERR_DECODE_INPUT']);
 
 export interface CliDeps {
   readonly startGateway: (options: GatewayOptions) => Promise<RunningGateway>;
@@ -48,6 +53,10 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       io.out(configSchemaJson().trimEnd());
       return 0;
     }
+    if (command === 'decode') {
+      for (const report of decodeCommand(sub)) io.out(JSON.stringify(report));
+      return 0;
+    }
     if (command === 'eid') {
       io.out(eidCommand(args));
       return 0;
@@ -62,6 +71,6 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     io.err(`${err.code}: ${err.message}`);
     for (const detail of err.details) io.err(`  ${detail}`);
     if (err.code === 'VITRIN_ERR_CLI_USAGE') io.err(USAGE);
-    return err.code === 'VITRIN_ERR_CLI_USAGE' ? 2 : 1;
+    return USAGE_ERRORS.has(err.code) ? 2 : 1;
   }
 }

@@ -56,3 +56,20 @@ describe('vitrin command line', () => {
     expect(err).toEqual(['VITRIN_ERR_CONFIG_INVALID: config has 1 problem(s)', '  /http/port: must be integer']);
   });
 });
+
+describe('vitrin decode', () => {
+  it('prints one JSON object for raw advertising data', async () => {
+    const result = await run(['decode', '02011a1bff1801beac2f234454cf6d4a0fadf2f4911ba9ffa600010002c509']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.out[0]!)).toEqual({
+      frames: [{ type: 'altbeacon', mfgId: 0x0118, id1: '2f234454-cf6d-4a0f-adf2-f4911ba9ffa6', id2: 1, id3: 2, txPower: -59, reserved: 9 }],
+    });
+  });
+
+  it.each([['zz'], ['abc'], ['1fff4c00']])('refuses malformed input %s with exit code 2 and an error code, no stack', async (input) => {
+    const result = await run(['decode', input]);
+    expect(result.code).toBe(2);
+    expect(result.err[0]).toMatch(/^VITRIN_ERR_DECODE_INPUT: /);
+    expect(result.err.join('\n')).not.toContain('    at ');
+  });
+});

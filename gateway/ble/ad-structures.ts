@@ -17,15 +17,18 @@ export const AD_TYPE = {
   MANUFACTURER_DATA: 0xff,
 } as const;
 
-/** Calls `visit(type, start, end)` for each well-formed structure; `end` is exclusive. Returns false if the data was malformed. */
-export function walkAdStructures(data: Uint8Array, visit: (type: number, start: number, end: number) => void): boolean {
+/**
+ * Calls `visit(type, start, end)` for each well-formed structure (`end` exclusive)
+ * until it returns true. Returns false if the data was malformed.
+ */
+export function walkAdStructures(data: Uint8Array, visit: (type: number, start: number, end: number) => boolean | void): boolean {
   let offset = 0;
   while (offset < data.length) {
     const length = data[offset]!;
     if (length === 0) return true;
     const end = offset + 1 + length;
     if (end > data.length) return false;
-    visit(data[offset + 1]!, offset + 2, end);
+    if (visit(data[offset + 1]!, offset + 2, end) === true) return true;
     offset = end;
   }
   return true;

@@ -1,4 +1,4 @@
-import { dashedUuid, int8 } from './ad-structures.js';
+import { dashedUuid, int8, walkAdStructures } from './ad-structures.js';
 
 // Pure decoders for the advertising data of one report. Most frames a store hears
 // are not ours, so the walk allocates nothing until a frame is recognised.
@@ -57,23 +57,13 @@ function decodeManufacturerData(data: Uint8Array, start: number, end: number): F
  * quietly: radio frames are untrusted input and a bad one is just not ours.
  */
 export function decodeAdvertisement(data: Uint8Array): Frame | undefined {
-  let offset = 0;
-  while (offset < data.length) {
-    const length = data[offset]!;
-    if (length === 0) return undefined;
-    const end = offset + 1 + length;
-    if (end > data.length) return undefined;
-    const type = data[offset + 1];
-    const frame =
-      type === AD_SERVICE_DATA_16
-        ? decodeServiceData16(data, offset + 2, end)
-        : type === AD_MANUFACTURER_DATA
-          ? decodeManufacturerData(data, offset + 2, end)
-          : undefined;
-    if (frame !== undefined) return frame;
-    offset = end;
-  }
-  return undefined;
+  let frame: Frame | undefined;
+  walkAdStructures(data, (type, start, end) => {
+    if (type === AD_SERVICE_DATA_16) frame = decodeServiceData16(data, start, end);
+    else if (type === AD_MANUFACTURER_DATA) frame = decodeManufacturerData(data, start, end);
+    return frame !== undefined;
+  });
+  return frame;
 }
 
 /** Advertising data carrying an Eddystone-EID frame, as an Android app broadcasts it. */

@@ -14,6 +14,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ManifestFeature, ModelManifest } from '../../gateway/scoring/manifest.js';
+import { seededRandom } from '../../gateway/util/seeded-random.js';
 import { writeLogisticOnnx } from './onnx-writer.js';
 
 export const FEATURES: readonly ManifestFeature[] = [
@@ -30,17 +31,6 @@ export const FEATURES: readonly ManifestFeature[] = [
   { name: 'hourOfDay', type: 'number', default: 12, description: 'Local hour, 0-23.' },
   { name: 'visitsThisWeek', type: 'number', default: 0, description: 'Store visits this week, this one excluded.' },
 ];
-
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 

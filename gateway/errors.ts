@@ -16,6 +16,13 @@ export const ERROR_CODES = {
   VITRIN_ERR_MODEL_RUN: 'ONNX Runtime failed while scoring a batch.',
   VITRIN_ERR_HTTP_LISTEN: 'The HTTP server cannot listen on its host and port.',
   VITRIN_ERR_BLE_SOURCE: 'The configured BLE source is not available on this machine.',
+  VITRIN_ERR_BLE_PERMISSION:
+    'The Bluetooth adapter refused access: run under systemd with AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN (or setcap them on node), or use ble.binding: dbus.',
+  VITRIN_ERR_BLE_ADAPTER:
+    'The Bluetooth adapter is missing, blocked or powered off: check `rfkill list` (unblock it), `hciconfig`/`bluetoothctl power on`, and ble.adapters in config.',
+  VITRIN_ERR_BLE_BINDING: 'The configured noble binding cannot start: hci needs a Linux HCI socket, dbus needs BlueZ (bluetoothd) on the system bus.',
+  VITRIN_ERR_CAPTURE_READ: 'A btsnoop capture cannot be read or is not a btsnoop file; a damaged record is named by its index.',
+  VITRIN_ERR_CAPTURE_WRITE: 'vitrin record cannot write its capture file.',
   VITRIN_ERR_DECODE_INPUT: 'Input to vitrin decode is not hex, not advertising data, or a malformed HCI event.',
   VITRIN_ERR_CLI_USAGE: 'A vitrin command was called with missing or malformed arguments.',
 } as const;

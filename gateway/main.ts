@@ -4,6 +4,8 @@
 
 import { existsSync, readdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { ReplayClock } from '../adapters/ble-replay/replay-clock.js';
+import { ReplaySource } from '../adapters/ble-replay/replay-source.js';
 import { SystemClock } from '../adapters/clock/system-clock.js';
 import { EmbeddedBroker } from '../adapters/mqtt/embedded-broker.js';
 import { MqttBus } from '../adapters/mqtt/mqtt-bus.js';
@@ -31,12 +33,24 @@ import { PACKAGE_ROOT, PACKAGE_VERSION } from './package-root.js';
 import { Pipeline } from './pipeline.js';
 import type { AdvertisementSource, Clock } from './ports.js';
 import { PresenceTracker } from './presence/tracker.js';
+import type { ReplayObserver, ReplayOutcome } from './ble/capture-reports.js';
+import { decodeAdvertisement } from './ble/decode.js';
+
+/** `vitrin replay`: a capture instead of the radio, on the capture's own timeline. */
+export interface ReplayRequest {
+  readonly file: string;
+  /** 0: as fast as possible. */
+  readonly speed: number;
+  readonly receiverId: string;
+  readonly observer?: ReplayObserver;
+}
 
 export interface GatewayOptions {
   readonly loaded: LoadedConfig;
   readonly env?: NodeJS.ProcessEnv;
   readonly clock?: Clock;
   readonly log?: Logger;
+  readonly replay?: ReplayRequest;
 }
 
 export interface RunningGateway {
@@ -44,6 +58,8 @@ export interface RunningGateway {
   readonly httpUrl: string;
   readonly mqttUrl: string;
   readonly simulated: boolean;
+  /** Replay only: resolves when the whole capture has been fed. */
+  readonly replayFinished?: Promise<ReplayOutcome>;
   stop(): Promise<void>;
 }
 
@@ -74,6 +90,31 @@ function chooseSource(config: Config, roster: Roster, clock: Clock, log: Logger)
   });
 }
 
+function replaySource(request: ReplayRequest, roster: Roster, config: Config, clock: ReplayClock, log: Logger): ReplaySource {
+  // The summary's own resolver: the same roster and rule as the pipeline's, counting members without touching it.
+  const resolver = new Resolver(roster, config.identity.appUuid.toLowerCase());
+  const observer = request.observer;
+  return new ReplaySource({
+    file: request.file,
+    receiverId: request.receiverId,
+    speed: request.speed,
+    clock,
+    log: log.child({ module: 'replay' }),
+    ...(observer === undefined
+      ? {}
+      : {
+          observer: {
+            record: (kind, index) => observer.record(kind, index),
+            report: (report, ad) => {
+              const frame = decodeAdvertisement(ad.data);
+              const resolution = frame === undefined ? undefined : resolver.resolve(frame, ad.receivedAt);
+              observer.report(report, resolution?.status === 'member' ? resolution.member.id : undefined);
+            },
+          },
+        }),
+  });
+}
+
 /** Demo mode plays a seeded roster; roster import and cloud sync are not in this build, so production starts empty. */
 function rosterFor(config: Config): Roster {
   const k = config.identity.rotationExponent;
@@ -88,7 +129,8 @@ function modelDir(dir: string): string {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { config } = options.loaded;
   const env = options.env ?? process.env;
-  const clock = options.clock ?? new SystemClock();
+  const replayClock = options.replay === undefined ? undefined : new ReplayClock(new SystemClock(), options.replay.speed);
+  const clock = options.clock ?? replayClock ?? new SystemClock();
   const log = options.log ?? createRootLogger(config.log.level);
   const digest = configDigest(config);
   log.info({ version: PACKAGE_VERSION, files: options.loaded.files, configDigest: digest, storeId: config.store.id }, 'starting Vitrin');
@@ -127,8 +169,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     stack.onStop('model', () => scorer.stop());
 
     const metrics = createMetrics({ mqttConnected: () => bus.isConnected(), outboxDepth: () => store.outboxDepth() });
-    const source = chooseSource(config, roster, clock, log);
+    const source =
+      options.replay !== undefined && replayClock !== undefined
+        ? replaySource(options.replay, roster, config, replayClock, log)
+        : chooseSource(config, roster, clock, log);
     const simulated = source.kind === 'simulated';
+    const replayFinished = source instanceof ReplaySource ? () => source.finished() : undefined;
 
     const status = new GatewayStatus(
       bus,
@@ -204,6 +250,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       httpUrl,
       mqttUrl,
       simulated,
+      ...(replayFinished === undefined ? {} : { replayFinished: replayFinished() }),
       stop: () => {
         stopping ??= (async () => {
           notifier.stopping();

@@ -1,11 +1,14 @@
 import { VitrinError } from '../errors.js';
 import { decodeFrames, frameToJson } from '../ble/frames.js';
+import { HCI_EVENT_PACKET, HCI_LE_META_EVENT, parseHciEvent } from '../ble/hci-events.js';
 
 export interface DecodedReport {
   readonly address?: string;
   readonly addressType?: string;
   readonly rssi?: number;
   readonly eventType?: number;
+  readonly txPower?: number;
+  readonly dataStatus?: string;
   readonly frames: Record<string, unknown>[];
 }
 
@@ -30,8 +33,17 @@ function framesOf(data: Uint8Array): Record<string, unknown>[] {
 export function decodeCommand(text: string | undefined): DecodedReport[] {
   if (text === undefined) throw new VitrinError('VITRIN_ERR_CLI_USAGE', 'vitrin decode needs the hex of advertising data or of an HCI event');
   const bytes = parseHex(text);
-  if (bytes[0] === 0x04 && bytes[1] === 0x3e) {
-    throw new VitrinError('VITRIN_ERR_DECODE_INPUT', 'HCI LE Advertising Report events are not decoded by this build yet; pass the advertising data alone');
-  }
-  return [{ frames: framesOf(bytes) }];
+  if (bytes[0] !== HCI_EVENT_PACKET || bytes[1] !== HCI_LE_META_EVENT) return [{ frames: framesOf(bytes) }];
+  const parsed = parseHciEvent(bytes);
+  if (!parsed.ok) throw new VitrinError('VITRIN_ERR_DECODE_INPUT', `malformed HCI event: ${parsed.reason}`);
+  if (parsed.reports.length === 0) throw new VitrinError('VITRIN_ERR_DECODE_INPUT', 'this HCI LE event is not an advertising report (subevent 0x02 or 0x0d)');
+  return parsed.reports.map((r) => ({
+    address: r.address,
+    addressType: r.addressType,
+    ...(r.rssi === undefined ? {} : { rssi: r.rssi }),
+    eventType: r.eventType,
+    ...(r.txPower === undefined ? {} : { txPower: r.txPower }),
+    ...(r.dataStatus === 'complete' ? {} : { dataStatus: r.dataStatus }),
+    frames: framesOf(r.data),
+  }));
 }

@@ -5,6 +5,7 @@ import { parseArgs, stringFlag } from './args.js';
 import { configCheck, configSchemaJson, type Output } from './config-command.js';
 import { decodeCommand } from './decode-command.js';
 import { eidCommand } from './eid-command.js';
+import { replayCommand } from './replay-command.js';
 
 const USAGE = `usage: vitrin <command>
   start [--config file]          run the gateway (default command)
@@ -12,7 +13,11 @@ const USAGE = `usage: vitrin <command>
   config schema                  print the config's JSON Schema
   eid --key <32 hex> --exponent <K> --time <unix seconds>
                                  print the EID a member's app broadcasts
-  decode <hex>                   decode advertising data: one JSON object per report`;
+  decode <hex>                   decode advertising data or an HCI LE Advertising
+                                 Report event (043e...): one JSON object per report
+  replay <file.btsnoop> [--speed N | --max] [--summary] [--receiver id]
+                                 feed a capture through the pipeline, sandboxed
+                                 (own broker and data, nothing reaches the store)`;
 
 /** Bad arguments or bad input: exit code 2, as for a usage error. */
 const USAGE_ERRORS = new Set(['VITRIN_ERR_CLI_USAGE', 'VITRIN_ERR_DECODE_INPUT']);
@@ -45,7 +50,7 @@ async function start(configFile: string | undefined, deps: CliDeps): Promise<num
 export async function runCli(argv: readonly string[], deps: CliDeps): Promise<number> {
   const { io } = deps;
   try {
-    const args = parseArgs(argv, ['config', 'key', 'exponent', 'time']);
+    const args = parseArgs(argv, ['config', 'key', 'exponent', 'time', 'speed', 'receiver', 'out', 'seconds', 'scope']);
     const [command = 'start', sub, operand] = args.positional;
     if (command === 'start') return await start(stringFlag(args, 'config') ?? sub, deps);
     if (command === 'config' && sub === 'check') return configCheck(operand ?? stringFlag(args, 'config'), deps.env, io);
@@ -54,9 +59,12 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       return 0;
     }
     if (command === 'decode') {
-      for (const report of decodeCommand(sub)) io.out(JSON.stringify(report));
+      // Pasted hcidump output comes as separate words: `vitrin decode 04 3E 2A ...`.
+      const words = args.positional.slice(1);
+      for (const report of decodeCommand(words.length === 0 ? undefined : words.join(''))) io.out(JSON.stringify(report));
       return 0;
     }
+    if (command === 'replay') return await replayCommand(sub, args, deps);
     if (command === 'eid') {
       io.out(eidCommand(args));
       return 0;

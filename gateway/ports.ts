@@ -43,6 +43,17 @@ export interface InboundMessage {
   readonly payload: Buffer;
 }
 
+/** A radio adapter's condition, for health, readiness and the watchdog. */
+export type RadioState = 'starting' | 'scanning' | 'down' | 'unauthorized' | 'stopped';
+
+/** What the watchdog may do to a radio that has gone quiet. */
+export interface RadioControl {
+  readonly receiverId: string;
+  state(): RadioState;
+  restartScan(): Promise<void>;
+  resetAdapter(): Promise<void>;
+}
+
 export interface MessageBus extends Lifecycle {
   /** Resolves when the broker acknowledged the message (QoS 1 and 2) or it was written (QoS 0). */
   publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void>;

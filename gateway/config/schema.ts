@@ -87,9 +87,32 @@ export const ConfigSchema = Type.Object(
     ),
     ble: Type.Object(
       {
-        source: Type.Union([Type.Literal('auto'), Type.Literal('simulator')], {
-          description: 'auto: the radio when one is present, else the simulated store (labelled as such).',
+        source: Type.Union([Type.Literal('auto'), Type.Literal('radio'), Type.Literal('simulator')], {
+          description:
+            'auto: the Bluetooth adapters when one is present, else (demo mode only) the simulated store, labelled as such. radio: the adapters or a clear error. simulator: demo mode only.',
         }),
+        binding: Type.Union([Type.Literal('hci'), Type.Literal('dbus')], {
+          description: 'hci: raw HCI socket (needs CAP_NET_RAW and CAP_NET_ADMIN; BlueZ may keep running). dbus: through bluetoothd on the system bus.',
+        }),
+        adapters: Type.Array(
+          Type.Object(
+            {
+              device: Type.Integer({ minimum: 0, maximum: 15, description: 'N of hciN.' }),
+              receiver: Type.String({ description: 'The receiver id this adapter reports as (receivers[].id).' }),
+            },
+            { additionalProperties: false },
+          ),
+          { minItems: 1, maxItems: 4, description: 'One entry per local adapter; each is its own receiver.' },
+        ),
+        uart: Type.String({
+          description: 'Path of an HCI UART (a serial Bluetooth controller) to use instead of the kernel socket; hci binding, first adapter only. Empty: the kernel socket.',
+        }),
+        watchdogSeconds: Type.Integer({
+          minimum: 5,
+          maximum: 3600,
+          description: 'No advertisement for this long: restart scanning; twice as long: reset the adapter.',
+        }),
+        startTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 120, description: 'How long an adapter may take to power on at start.' }),
       },
       { additionalProperties: false },
     ),

@@ -55,6 +55,13 @@ function crossReferences(config: Config): string[] {
   config.receivers.forEach((receiver, i) => {
     if (!zones.has(receiver.zone)) problems.push(`/receivers/${i}/zone: unknown zone "${receiver.zone}"`);
   });
+  const receivers = new Set(config.receivers.map((r) => r.id));
+  const devices = new Set<number>();
+  config.ble.adapters.forEach((adapter, i) => {
+    if (!receivers.has(adapter.receiver)) problems.push(`/ble/adapters/${i}/receiver: unknown receiver "${adapter.receiver}"`);
+    if (devices.has(adapter.device)) problems.push(`/ble/adapters/${i}/device: hci${adapter.device} is listed twice`);
+    devices.add(adapter.device);
+  });
   config.terminals.forEach((terminal, i) => {
     const zone = zones.get(terminal.zone);
     if (zone === undefined) problems.push(`/terminals/${i}/zone: unknown zone "${terminal.zone}"`);

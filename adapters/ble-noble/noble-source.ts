@@ -1,0 +1,184 @@
+import type { Noble, Peripheral } from '@stoprocent/noble';
+import { VitrinError } from '../../gateway/errors.js';
+import type { Logger } from '../../gateway/log.js';
+import type { Advertisement, AdvertisementSource, Clock, RadioControl, RadioState, Unsubscribe } from '../../gateway/ports.js';
+import { advertisingData } from './advertising-data.js';
+import { forgetPeripheral, nobleCacheSizes, type NobleCacheSizes } from './noble-cache.js';
+
+export interface NobleSourceOptions {
+  readonly binding: 'hci' | 'dbus';
+  /** N of hciN. */
+  readonly device: number;
+  readonly receiverId: string;
+  /** An HCI UART path instead of the kernel socket (hci binding). */
+  readonly uart?: string;
+  readonly startTimeoutMs: number;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+/**
+ * One Bluetooth adapter through @stoprocent/noble, scanning with duplicates allowed
+ * so every advertisement (and its RSSI) reaches the pipeline. noble keeps a record of
+ * every address it has seen, forever; with phones rotating addresses every few
+ * minutes that grows without bound, so each one is forgotten once reported.
+ */
+export class NobleSource implements AdvertisementSource, RadioControl {
+  readonly kind = 'ble' as const;
+  private readonly listeners = new Set<(ad: Advertisement) => void>();
+  private noble: Noble | undefined;
+  private current: RadioState = 'starting';
+
+  constructor(private readonly options: NobleSourceOptions) {}
+
+  get receiverId(): string {
+    return this.options.receiverId;
+  }
+
+  onAdvertisement(fn: (ad: Advertisement) => void): Unsubscribe {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  state(): RadioState {
+    return this.current;
+  }
+
+  /** What noble holds per address right now: stays near zero however many addresses pass. */
+  cacheSizes(): NobleCacheSizes {
+    return this.noble === undefined ? { peripherals: 0, discoveries: 0, bindings: 0 } : nobleCacheSizes(this.noble);
+  }
+
+  async start(): Promise<void> {
+    // Every report, not only the first of a connectable device: presence needs the RSSI stream.
+    process.env['NOBLE_REPORT_ALL_HCI_EVENTS'] = '1';
+    const { withBindings } = await import('@stoprocent/noble');
+    const { binding, device, uart } = this.options;
+    const noble =
+      binding === 'dbus'
+        ? // noble 2.8's typings list no 'dbus' binding, though lib/resolve-bindings.js has it.
+          (withBindings as (type: string, options: object) => Noble)('dbus', { adapterId: `hci${device}` })
+        : withBindings('hci', {
+            deviceId: device,
+            ...(uart === undefined || uart === '' ? {} : { hciDriver: 'uart', bindParams: { uart: { port: uart, baudRate: 1_000_000 } } }),
+          });
+    this.noble = noble;
+    noble.on('stateChange', (state: string) => this.onStateChange(state));
+    noble.on('discover', (peripheral: Peripheral) => this.onDiscover(peripheral));
+    await this.waitForPoweredOn(noble);
+    await this.scan();
+  }
+
+  async stop(): Promise<void> {
+    const noble = this.noble;
+    this.noble = undefined;
+    this.current = 'stopped';
+    if (noble === undefined) return;
+    noble.removeAllListeners('discover');
+    try {
+      await withTimeout(noble.stopScanningAsync(), 2000);
+    } catch {
+      // The adapter may already be gone; stopping must still finish.
+    }
+    noble.stop();
+  }
+
+  async restartScan(): Promise<void> {
+    const noble = this.noble;
+    if (noble === undefined) return;
+    await withTimeout(noble.stopScanningAsync(), 2000).catch(() => undefined);
+    await this.scan();
+  }
+
+  async resetAdapter(): Promise<void> {
+    const noble = this.noble;
+    if (noble === undefined) return;
+    noble.reset();
+    await this.waitForPoweredOn(noble);
+    await this.scan();
+  }
+
+  private async scan(): Promise<void> {
+    const noble = this.noble;
+    if (noble === undefined) return;
+    await noble.startScanningAsync([], true);
+    this.current = 'scanning';
+    this.options.log.info({ receiver: this.options.receiverId, binding: this.options.binding, device: `hci${this.options.device}` }, 'scanning');
+  }
+
+  private onDiscover(peripheral: Peripheral): void {
+    const noble = this.noble;
+    if (noble === undefined) return;
+    const ad: Advertisement = {
+      receiverId: this.options.receiverId,
+      address: peripheral.address.toLowerCase(),
+      addressType: peripheral.addressType === 'public' || peripheral.addressType === 'random' ? peripheral.addressType : 'unknown',
+      rssi: peripheral.rssi,
+      data: advertisingData(peripheral.advertisement),
+      receivedAt: this.options.clock.now(),
+    };
+    forgetPeripheral(noble, peripheral);
+    for (const listener of this.listeners) listener(ad);
+  }
+
+  private onStateChange(state: string): void {
+    const before = this.current;
+    // While starting, noble passes through poweredOff and unknown; waitForPoweredOn judges the outcome.
+    if (before === 'starting' || before === 'stopped') return;
+    if (state === 'poweredOn') {
+      if (before === 'scanning') return;
+      this.options.log.warn({ receiver: this.options.receiverId }, 'adapter is back; scanning again');
+      void this.scan().catch((err: unknown) => this.options.log.error({ err, receiver: this.options.receiverId }, 'cannot restart scanning'));
+      return;
+    }
+    this.current = state === 'unauthorized' ? 'unauthorized' : 'down';
+    this.options.log.error({ receiver: this.options.receiverId, state, code: codeFor(state) }, `Bluetooth adapter hci${this.options.device} is ${state}`);
+  }
+
+  private async waitForPoweredOn(noble: Noble): Promise<void> {
+    const { startTimeoutMs, device, binding } = this.options;
+    let last = 'unknown';
+    const track = (state: string) => (last = state);
+    noble.on('stateChange', track);
+    try {
+      await noble.waitForPoweredOnAsync(startTimeoutMs);
+    } catch (cause) {
+      throw new VitrinError(codeFor(last), explain(last, device, binding), { cause });
+    } finally {
+      noble.removeListener('stateChange', track);
+    }
+  }
+}
+
+function codeFor(state: string): 'VITRIN_ERR_BLE_PERMISSION' | 'VITRIN_ERR_BLE_ADAPTER' | 'VITRIN_ERR_BLE_BINDING' {
+  if (state === 'unauthorized') return 'VITRIN_ERR_BLE_PERMISSION';
+  if (state === 'unsupported') return 'VITRIN_ERR_BLE_BINDING';
+  return 'VITRIN_ERR_BLE_ADAPTER';
+}
+
+function explain(state: string, device: number, binding: string): string {
+  const name = `hci${device}`;
+  if (state === 'unauthorized') {
+    return `no permission to use ${name}: run under the systemd unit (AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN), or \`sudo setcap cap_net_raw,cap_net_admin+eip $(readlink -f $(which node))\`, or set ble.binding: dbus`;
+  }
+  if (state === 'unsupported') {
+    return binding === 'dbus'
+      ? `BlueZ has no usable adapter ${name} on the system bus: is bluetoothd running (systemctl status bluetooth)?`
+      : `${name} cannot be opened as an HCI socket or is not a Bluetooth LE controller: check \`ls /sys/class/bluetooth\`, ble.adapters[].device, or set ble.binding: dbus`;
+  }
+  return `${name} did not power on (state ${state}): check \`rfkill list\` (then \`rfkill unblock bluetooth\`) and \`bluetoothctl power on\``;
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -13,6 +13,7 @@ import { loadOnnxScorer } from '../adapters/onnx/onnx-scorer.js';
 import { SimulatedStore } from '../adapters/simulator/simulated-store.js';
 import { SqliteEventStore } from '../adapters/sqlite/sqlite-event-store.js';
 import { SdNotifier } from '../adapters/systemd/sd-notify.js';
+import { NobleSource } from '../adapters/ble-noble/noble-source.js';
 import { CardFlow } from './cards/card-flow.js';
 import { LiveFeed } from './cards/live-feed.js';
 import { PosDelivery } from './cards/pos-delivery.js';
@@ -35,6 +36,8 @@ import type { AdvertisementSource, Clock } from './ports.js';
 import { PresenceTracker } from './presence/tracker.js';
 import type { ReplayObserver, ReplayOutcome } from './ble/capture-reports.js';
 import { decodeAdvertisement } from './ble/decode.js';
+import { MergedSource } from './ble/merged-source.js';
+import { RadioWatchdog } from './ble/radio-watchdog.js';
 
 /** `vitrin replay`: a capture instead of the radio, on the capture's own timeline. */
 export interface ReplayRequest {
@@ -68,18 +71,17 @@ function hasBluetoothAdapter(): boolean {
   return existsSync(dir) && readdirSync(dir).some((name) => name.startsWith('hci'));
 }
 
-/** The simulated store, or a clear refusal: the radio adapter is not part of this build yet. */
-function chooseSource(config: Config, roster: Roster, clock: Clock, log: Logger): AdvertisementSource {
+interface SourceChoice {
+  readonly source: AdvertisementSource;
+  /** The local adapters, already started, for the watchdog, metrics and readiness. */
+  readonly radios: readonly NobleSource[];
+}
+
+function simulatedStore(config: Config, roster: Roster, clock: Clock, log: Logger): SourceChoice {
   if (config.mode !== 'demo') {
-    throw new VitrinError(
-      'VITRIN_ERR_BLE_SOURCE',
-      'production mode needs the Bluetooth radio source, which this build does not include yet; run with mode: demo',
-    );
+    throw new VitrinError('VITRIN_ERR_BLE_SOURCE', 'the simulated store runs in demo mode only; set mode: demo, or ble.source: radio');
   }
-  if (config.ble.source === 'auto' && hasBluetoothAdapter()) {
-    log.warn('a Bluetooth adapter is present, but this build has no radio source yet: using the simulated store');
-  }
-  return new SimulatedStore({
+  const source = new SimulatedStore({
     settings: config.simulator,
     roster,
     appUuid: config.identity.appUuid.toLowerCase(),
@@ -88,6 +90,43 @@ function chooseSource(config: Config, roster: Roster, clock: Clock, log: Logger)
     clock,
     log: log.child({ module: 'simulator' }),
   });
+  return { source, radios: [] };
+}
+
+/**
+ * The radio when one is configured or present; otherwise, in demo mode only, the
+ * simulated store. In demo mode a radio that cannot start (no permission, blocked)
+ * falls back to the simulator with a warning, so `npm start` works on any laptop.
+ */
+async function chooseSource(config: Config, roster: Roster, clock: Clock, log: Logger, stack: LifecycleStack): Promise<SourceChoice> {
+  const { ble } = config;
+  if (ble.source === 'simulator') return simulatedStore(config, roster, clock, log);
+  const present = ble.uart !== '' || hasBluetoothAdapter();
+  if (ble.source === 'auto' && !present) {
+    if (config.mode === 'demo') return simulatedStore(config, roster, clock, log);
+    throw new VitrinError('VITRIN_ERR_BLE_ADAPTER', 'no Bluetooth adapter found (/sys/class/bluetooth is empty): plug one in, check `rfkill list`, or set ble.uart');
+  }
+  const radios = ble.adapters.map(
+    (adapter, i) =>
+      new NobleSource({
+        binding: ble.binding,
+        device: adapter.device,
+        receiverId: adapter.receiver,
+        ...(i === 0 && ble.uart !== '' ? { uart: ble.uart } : {}),
+        startTimeoutMs: ble.startTimeoutSeconds * 1000,
+        clock,
+        log: log.child({ module: 'ble', receiver: adapter.receiver }),
+      }),
+  );
+  const source = radios.length === 1 ? radios[0]! : new MergedSource(radios);
+  try {
+    await stack.start('radio', () => source.start(), () => source.stop());
+  } catch (err) {
+    if (!(config.mode === 'demo' && ble.source === 'auto' && err instanceof VitrinError)) throw err;
+    log.warn({ code: err.code, reason: err.message }, 'the Bluetooth adapter cannot be used; demo mode falls back to the simulated store');
+    return simulatedStore(config, roster, clock, log);
+  }
+  return { source, radios };
 }
 
 function replaySource(request: ReplayRequest, roster: Roster, config: Config, clock: ReplayClock, log: Logger): ReplaySource {
@@ -168,13 +207,37 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const scorer = await loadOnnxScorer(modelDir(config.model.dir), log.child({ module: 'model' }));
     stack.onStop('model', () => scorer.stop());
 
-    const metrics = createMetrics({ mqttConnected: () => bus.isConnected(), outboxDepth: () => store.outboxDepth() });
-    const source =
+    const choice: SourceChoice =
       options.replay !== undefined && replayClock !== undefined
-        ? replaySource(options.replay, roster, config, replayClock, log)
-        : chooseSource(config, roster, clock, log);
+        ? { source: replaySource(options.replay, roster, config, replayClock, log), radios: [] }
+        : await chooseSource(config, roster, clock, log, stack);
+    const { source, radios } = choice;
     const simulated = source.kind === 'simulated';
     const replayFinished = source instanceof ReplaySource ? () => source.finished() : undefined;
+
+    const watchdogs: RadioWatchdog[] = [];
+    const metrics = createMetrics({
+      mqttConnected: () => bus.isConnected(),
+      outboxDepth: () => store.outboxDepth(),
+      radios: () =>
+        radios.map((radio, i) => ({
+          receiverId: radio.receiverId,
+          scanning: radio.state() === 'scanning',
+          silentSeconds: Math.round((watchdogs[i]?.silentFor() ?? 0) / 1000),
+        })),
+    });
+    for (const radio of radios) {
+      const watchdog = new RadioWatchdog({
+        radio,
+        silenceMs: config.ble.watchdogSeconds * 1000,
+        clock,
+        log: log.child({ module: 'ble-watchdog' }),
+        onAction: (action) => metrics.radioWatchdog.inc({ receiver: radio.receiverId, action }),
+      });
+      radio.onAdvertisement(() => watchdog.heard());
+      watchdogs.push(watchdog);
+      await stack.start(`watchdog ${radio.receiverId}`, () => watchdog.start(), () => watchdog.stop());
+    }
 
     const status = new GatewayStatus(
       bus,
@@ -210,7 +273,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const app = buildApp({
       log: log.child({ module: 'http' }),
       registry: metrics.registry,
-      readiness: () => ({ broker: bus.isConnected(), database: store.isOpen(), model: true }),
+      readiness: () => ({ broker: bus.isConnected(), database: store.isOpen(), model: true, radio: radios.every((r) => r.state() === 'scanning') }),
       live,
       store: { name: config.store.name, simulated },
     });
@@ -238,7 +301,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       log: log.child({ module: 'pipeline' }),
     });
     await stack.start('pipeline', () => pipeline.start(), () => pipeline.stop());
-    await stack.start('source', () => source.start(), () => source.stop());
+    // The radios started early (their failure decides the source); the others start last, into a running pipeline.
+    if (radios.length === 0) await stack.start('source', () => source.start(), () => source.stop());
 
     notifier.ready(simulated ? 'running on a SIMULATED store' : 'running');
     notifier.startWatchdog(() => store.isOpen());

@@ -1,8 +1,16 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+export interface RadioProbe {
+  readonly receiverId: string;
+  readonly scanning: boolean;
+  readonly silentSeconds: number;
+}
+
 export interface MetricProbes {
   readonly mqttConnected: () => boolean;
   readonly outboxDepth: () => number;
+  /** The local Bluetooth adapters; none for the simulator and replays. */
+  readonly radios?: () => readonly RadioProbe[];
 }
 
 /** Every Prometheus series Vitrin exports; all names start with `vitrin_`. Probes are read at scrape time. */
@@ -39,6 +47,30 @@ export function createMetrics(probes: MetricProbes) {
       collect() {
         this.set(probes.mqttConnected() ? 1 : 0);
       },
+    }),
+    radioScanning: new Gauge({
+      name: 'vitrin_ble_adapter_scanning',
+      help: '1 while the local Bluetooth adapter of this receiver is scanning.',
+      labelNames: ['receiver'] as const,
+      registers,
+      collect() {
+        for (const radio of probes.radios?.() ?? []) this.set({ receiver: radio.receiverId }, radio.scanning ? 1 : 0);
+      },
+    }),
+    radioSilence: new Gauge({
+      name: 'vitrin_ble_adapter_silent_seconds',
+      help: 'Seconds since the adapter last delivered an advertisement.',
+      labelNames: ['receiver'] as const,
+      registers,
+      collect() {
+        for (const radio of probes.radios?.() ?? []) this.set({ receiver: radio.receiverId }, radio.silentSeconds);
+      },
+    }),
+    radioWatchdog: new Counter({
+      name: 'vitrin_ble_watchdog_actions_total',
+      help: 'Watchdog actions on a silent adapter: restart-scan, reset-adapter.',
+      labelNames: ['receiver', 'action'] as const,
+      registers,
     }),
     outboxDepth: new Gauge({
       name: 'vitrin_outbox_depth',

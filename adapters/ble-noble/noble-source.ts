@@ -52,6 +52,29 @@ export class NobleSource implements AdvertisementSource, RadioControl {
   async start(): Promise<void> {
     // Every report, not only the first of a connectable device: presence needs the RSSI stream.
     process.env['NOBLE_REPORT_ALL_HCI_EVENTS'] = '1';
+    await this.open();
+  }
+
+  async stop(): Promise<void> {
+    this.current = 'stopped';
+    await this.close();
+  }
+
+  async restartScan(): Promise<void> {
+    const noble = this.noble;
+    if (noble === undefined) return;
+    await withTimeout(noble.stopScanningAsync(), 2000).catch(() => undefined);
+    await this.scan();
+  }
+
+  /** The binding itself, closed and opened afresh: what a stuck controller or a lost socket needs. */
+  async resetAdapter(): Promise<void> {
+    await this.close();
+    this.current = 'starting';
+    await this.open();
+  }
+
+  private async open(): Promise<void> {
     const { withBindings } = await import('@stoprocent/noble');
     const { binding, device, uart } = this.options;
     const noble =
@@ -69,33 +92,18 @@ export class NobleSource implements AdvertisementSource, RadioControl {
     await this.scan();
   }
 
-  async stop(): Promise<void> {
+  private async close(): Promise<void> {
     const noble = this.noble;
     this.noble = undefined;
-    this.current = 'stopped';
     if (noble === undefined) return;
     noble.removeAllListeners('discover');
+    noble.removeAllListeners('stateChange');
     try {
       await withTimeout(noble.stopScanningAsync(), 2000);
     } catch {
-      // The adapter may already be gone; stopping must still finish.
+      // The adapter may already be gone; closing must still finish.
     }
     noble.stop();
-  }
-
-  async restartScan(): Promise<void> {
-    const noble = this.noble;
-    if (noble === undefined) return;
-    await withTimeout(noble.stopScanningAsync(), 2000).catch(() => undefined);
-    await this.scan();
-  }
-
-  async resetAdapter(): Promise<void> {
-    const noble = this.noble;
-    if (noble === undefined) return;
-    noble.reset();
-    await this.waitForPoweredOn(noble);
-    await this.scan();
   }
 
   private async scan(): Promise<void> {

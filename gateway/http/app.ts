@@ -9,6 +9,8 @@ export interface Readiness {
   readonly broker: boolean;
   readonly database: boolean;
   readonly model: boolean;
+  /** Every local Bluetooth adapter is scanning (always true for the simulator and replays). */
+  readonly radio: boolean;
 }
 
 export interface AppDeps {
@@ -28,7 +30,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.get('/readyz', async (_request, reply) => {
     const checks = deps.readiness();
-    const ready = checks.broker && checks.database && checks.model;
+    const ready = checks.broker && checks.database && checks.model && checks.radio;
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', checks });
   });
 

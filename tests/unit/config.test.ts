@@ -91,8 +91,14 @@ describe('config', () => {
       'VITRIN_ERR_CONFIG_INVALID',
       '/receivers: duplicate id "rx-1"',
       '/receivers/0/zone: unknown zone "basement"',
+      '/ble/adapters/0/receiver: unknown receiver "rx-floor"',
       '/terminals/0/zone: zone "floor" is a floor zone, not pos',
     ]);
+  });
+
+  it('refuses a Bluetooth adapter listed twice', () => {
+    const file = writeTemp('adapters.yaml', 'ble: { adapters: [ { device: 0, receiver: rx-floor }, { device: 0, receiver: rx-entrance } ] }\n');
+    expect(problemsOf(() => loadConfig({ file, env: {} }))).toEqual(['VITRIN_ERR_CONFIG_INVALID', '/ble/adapters/1/device: hci0 is listed twice']);
   });
 
   it('reports unreadable YAML with its own code', () => {

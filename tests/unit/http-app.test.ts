@@ -36,20 +36,20 @@ describe('HTTP app', () => {
   });
 
   it('/healthz answers 200 while the process runs', async () => {
-    const { app } = appWith({ broker: false, database: false, model: false });
+    const { app } = appWith({ broker: false, database: false, model: false, radio: true });
     expect((await app.inject('/healthz')).statusCode).toBe(200);
   });
 
   it('/readyz is 503 naming what is not up, 200 when broker, database and model are', async () => {
-    const down = await appWith({ broker: false, database: true, model: true }).app.inject('/readyz');
+    const down = await appWith({ broker: false, database: true, model: true, radio: true }).app.inject('/readyz');
     expect(down.statusCode).toBe(503);
-    expect(down.json()).toEqual({ status: 'not-ready', checks: { broker: false, database: true, model: true } });
-    const up = await appWith({ broker: true, database: true, model: true }).app.inject('/readyz');
+    expect(down.json()).toEqual({ status: 'not-ready', checks: { broker: false, database: true, model: true, radio: true } });
+    const up = await appWith({ broker: true, database: true, model: true, radio: true }).app.inject('/readyz');
     expect(up.statusCode).toBe(200);
   });
 
   it('/metrics exposes vitrin_ series in Prometheus text format', async () => {
-    const { app, metrics } = appWith({ broker: true, database: true, model: true });
+    const { app, metrics } = appWith({ broker: true, database: true, model: true, radio: true });
     metrics.advertisements.inc({ result: 'stranger' }, 3);
     const res = await app.inject('/metrics');
     expect(res.headers['content-type']).toContain('text/plain');
@@ -60,15 +60,15 @@ describe('HTTP app', () => {
   });
 
   it('/advisor says plainly when the store is simulated, and escapes the store name', async () => {
-    const page = (await appWith({ broker: true, database: true, model: true }).app.inject('/advisor')).body;
+    const page = (await appWith({ broker: true, database: true, model: true, radio: true }).app.inject('/advisor')).body;
     expect(page).toContain('Simulated store');
     expect(page).toContain('Demo &#38; Co');
-    const real = (await appWith({ broker: true, database: true, model: true }, false).app.inject('/advisor')).body;
+    const real = (await appWith({ broker: true, database: true, model: true, radio: true }, false).app.inject('/advisor')).body;
     expect(real).not.toContain('Simulated store');
   });
 
   it('/advisor/events streams current cards, then new ones and withdrawals', async () => {
-    const { app, live } = appWith({ broker: true, database: true, model: true });
+    const { app, live } = appWith({ broker: true, database: true, model: true, radio: true });
     live.show(card);
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     close = () => app.close();

@@ -8,6 +8,7 @@ import { SystemClock } from '../../../adapters/clock/system-clock.js';
 import { eventOf, isCapture, readBtsnoop } from '../../../gateway/ble/btsnoop.js';
 import { decodeFrames, frameToJson } from '../../../gateway/ble/frames.js';
 import { encodeLegacyReport, parseHciEvent } from '../../../gateway/ble/hci-events.js';
+import { RadioWatchdog } from '../../../gateway/ble/radio-watchdog.js';
 import type { Advertisement } from '../../../gateway/ports.js';
 import { openPtyPair, type PtyPair } from '../../support/pty-pair.js';
 import { storeCapture } from '../../support/store-capture.js';
@@ -112,5 +113,19 @@ describe('noble adapter on a virtual HCI controller', () => {
     expect(new Set(heard.map((a) => a.address)).size).toBe(3000);
     // Without forgetting, noble would hold 3000 entries in each of these.
     expect(source.cacheSizes()).toEqual({ peripherals: 0, discoveries: 0, bindings: 0 });
+  });
+
+  it('when the controller falls silent, the watchdog restarts scanning and then resets the controller', async () => {
+    const { source, controller } = await startStack([]);
+    const resetsBefore = controller.commands.filter((op) => op === 0x0c03).length;
+    const enablesBefore = controller.commands.filter((op) => op === 0x200c).length;
+    const watchdog = new RadioWatchdog({ radio: source, silenceMs: 400, clock: new SystemClock(), log });
+    await watchdog.start();
+    cleanup.push(() => void watchdog.stop());
+    await until(() => controller.commands.filter((op) => op === 0x0c03).length > resetsBefore, 10_000);
+    expect(controller.commands.filter((op) => op === 0x200c).length).toBeGreaterThan(enablesBefore);
+    expect(controller.commands.filter((op) => op === 0x0c03).length).toBeGreaterThan(resetsBefore);
+    await until(() => source.state() === 'scanning', 5000);
+    expect(source.state()).toBe('scanning');
   });
 });

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { runCli } from './cli/vitrin.js';
-import { startGateway } from './main.js';
+import { openRadio, startGateway } from './main.js';
 
 process.exitCode = await runCli(process.argv.slice(2), {
   startGateway,
+  openRadio,
   env: process.env,
   io: { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) },
 });

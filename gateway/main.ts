@@ -93,6 +93,23 @@ function simulatedStore(config: Config, roster: Roster, clock: Clock, log: Logge
   return { source, radios: [] };
 }
 
+/** One local adapter as configured (the first, or the one reporting as `receiverId`), not started: for `vitrin record`. */
+export function openRadio(config: Config, receiverId: string | undefined, log: Logger, clock: Clock = new SystemClock()): NobleSource {
+  const { ble } = config;
+  const index = receiverId === undefined ? 0 : ble.adapters.findIndex((a) => a.receiver === receiverId);
+  const adapter = ble.adapters[index];
+  if (adapter === undefined) throw new VitrinError('VITRIN_ERR_CLI_USAGE', `no adapter in ble.adapters reports as receiver ${receiverId ?? ''}`);
+  return new NobleSource({
+    binding: ble.binding,
+    device: adapter.device,
+    receiverId: adapter.receiver,
+    ...(index === 0 && ble.uart !== '' ? { uart: ble.uart } : {}),
+    startTimeoutMs: ble.startTimeoutSeconds * 1000,
+    clock,
+    log: log.child({ module: 'ble', receiver: adapter.receiver }),
+  });
+}
+
 /**
  * The radio when one is configured or present; otherwise, in demo mode only, the
  * simulated store. In demo mode a radio that cannot start (no permission, blocked)
@@ -106,18 +123,7 @@ async function chooseSource(config: Config, roster: Roster, clock: Clock, log: L
     if (config.mode === 'demo') return simulatedStore(config, roster, clock, log);
     throw new VitrinError('VITRIN_ERR_BLE_ADAPTER', 'no Bluetooth adapter found (/sys/class/bluetooth is empty): plug one in, check `rfkill list`, or set ble.uart');
   }
-  const radios = ble.adapters.map(
-    (adapter, i) =>
-      new NobleSource({
-        binding: ble.binding,
-        device: adapter.device,
-        receiverId: adapter.receiver,
-        ...(i === 0 && ble.uart !== '' ? { uart: ble.uart } : {}),
-        startTimeoutMs: ble.startTimeoutSeconds * 1000,
-        clock,
-        log: log.child({ module: 'ble', receiver: adapter.receiver }),
-      }),
-  );
+  const radios = ble.adapters.map((adapter) => openRadio(config, adapter.receiver, log, clock));
   const source = radios.length === 1 ? radios[0]! : new MergedSource(radios);
   try {
     await stack.start('radio', () => source.start(), () => source.stop());

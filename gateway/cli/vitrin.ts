@@ -5,6 +5,7 @@ import { parseArgs, stringFlag } from './args.js';
 import { configCheck, configSchemaJson, type Output } from './config-command.js';
 import { decodeCommand } from './decode-command.js';
 import { eidCommand } from './eid-command.js';
+import { recordCommand, type RecordDeps } from './record-command.js';
 import { replayCommand } from './replay-command.js';
 
 const USAGE = `usage: vitrin <command>
@@ -17,13 +18,17 @@ const USAGE = `usage: vitrin <command>
                                  Report event (043e...): one JSON object per report
   replay <file.btsnoop> [--speed N | --max] [--summary] [--receiver id]
                                  feed a capture through the pipeline, sandboxed
-                                 (own broker and data, nothing reaches the store)`;
+                                 (own broker and data, nothing reaches the store)
+  record --out <file.btsnoop> [--seconds N] [--scope app|all] [--receiver id]
+                                 write what an adapter hears; app: only the app's
+                                 frames (default), all: every device`;
 
 /** Bad arguments or bad input: exit code 2, as for a usage error. */
 const USAGE_ERRORS = new Set(['VITRIN_ERR_CLI_USAGE', 'VITRIN_ERR_DECODE_INPUT']);
 
 export interface CliDeps {
   readonly startGateway: (options: GatewayOptions) => Promise<RunningGateway>;
+  readonly openRadio?: RecordDeps['openRadio'];
   readonly env: NodeJS.ProcessEnv;
   readonly io: Output;
 }
@@ -65,6 +70,10 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       return 0;
     }
     if (command === 'replay') return await replayCommand(sub, args, deps);
+    if (command === 'record') {
+      if (deps.openRadio === undefined) throw new VitrinError('VITRIN_ERR_BLE_SOURCE', 'this build has no radio to record from');
+      return await recordCommand(args, { openRadio: deps.openRadio, env: deps.env, io, interrupted: waitForSignal() });
+    }
     if (command === 'eid') {
       io.out(eidCommand(args));
       return 0;

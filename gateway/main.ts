@@ -38,6 +38,8 @@ import type { ReplayObserver, ReplayOutcome } from './ble/capture-reports.js';
 import { decodeAdvertisement } from './ble/decode.js';
 import { MergedSource } from './ble/merged-source.js';
 import { RadioWatchdog } from './ble/radio-watchdog.js';
+import { SightingForwarder } from './ble/sighting-forwarder.js';
+import { SightingsSource } from './ble/sightings-source.js';
 
 /** `vitrin replay`: a capture instead of the radio, on the capture's own timeline. */
 export interface ReplayRequest {
@@ -72,7 +74,8 @@ function hasBluetoothAdapter(): boolean {
 }
 
 interface SourceChoice {
-  readonly source: AdvertisementSource;
+  /** The simulator or a replay, started last; undefined when the radios are the source. */
+  readonly source?: AdvertisementSource;
   /** The local adapters, already started, for the watchdog, metrics and readiness. */
   readonly radios: readonly NobleSource[];
 }
@@ -124,15 +127,15 @@ async function chooseSource(config: Config, roster: Roster, clock: Clock, log: L
     throw new VitrinError('VITRIN_ERR_BLE_ADAPTER', 'no Bluetooth adapter found (/sys/class/bluetooth is empty): plug one in, check `rfkill list`, or set ble.uart');
   }
   const radios = ble.adapters.map((adapter) => openRadio(config, adapter.receiver, log, clock));
-  const source = radios.length === 1 ? radios[0]! : new MergedSource(radios);
   try {
-    await stack.start('radio', () => source.start(), () => source.stop());
+    for (const radio of radios) await stack.start(`radio ${radio.receiverId}`, () => radio.start(), () => radio.stop());
   } catch (err) {
     if (!(config.mode === 'demo' && ble.source === 'auto' && err instanceof VitrinError)) throw err;
+    await Promise.allSettled(radios.map((radio) => radio.stop()));
     log.warn({ code: err.code, reason: err.message }, 'the Bluetooth adapter cannot be used; demo mode falls back to the simulated store');
     return simulatedStore(config, roster, clock, log);
   }
-  return { source, radios };
+  return { radios };
 }
 
 function replaySource(request: ReplayRequest, roster: Roster, config: Config, clock: ReplayClock, log: Logger): ReplaySource {
@@ -171,8 +174,66 @@ function modelDir(dir: string): string {
   return isAbsolute(dir) ? dir : join(PACKAGE_ROOT, dir);
 }
 
+/**
+ * Receiver mode, for large stores: this box's adapters only, forwarding frames in the
+ * app's formats to the main gateway's broker. No roster, no store, no cards here.
+ */
+async function startReceiver(config: Config, env: NodeJS.ProcessEnv, log: Logger): Promise<RunningGateway> {
+  if (config.mqtt.url === '') throw new VitrinError('VITRIN_ERR_RECEIVER_MODE', "receiver mode needs mqtt.url: the main gateway's broker");
+  const clock = new SystemClock();
+  const topics = topicsFor(config.store.id);
+  const stateTopic = `${topics.base}receivers/${config.ble.adapters[0]!.receiver}/state`;
+  const stack = new LifecycleStack(log.child({ module: 'lifecycle' }));
+  const notifier = new SdNotifier({ env, log: log.child({ module: 'systemd' }) });
+  try {
+    const bus = new MqttBus({
+      url: config.mqtt.url,
+      clientId: config.mqtt.clientId,
+      ...(config.mqtt.username === '' ? {} : { username: config.mqtt.username, password: config.mqtt.password }),
+      protocolVersion: config.mqtt.protocolVersion,
+      will: { topic: stateTopic, payload: 'offline', qos: 1, retain: true },
+      log: log.child({ module: 'mqtt' }),
+      connectTimeoutMs: 10_000,
+      reconnectPeriodMs: 2_000,
+    });
+    await stack.start('mqtt', () => bus.start(), () => bus.publish(stateTopic, 'offline', { qos: 1, retain: true }).then(() => bus.stop()));
+    await bus.publish(stateTopic, 'online', { qos: 1, retain: true });
+    const radios = config.ble.adapters.map((adapter) => openRadio(config, adapter.receiver, log, clock));
+    const source = new MergedSource(radios);
+    const forwarder = new SightingForwarder({ source, bus, topic: topics.sightings, appUuid: config.identity.appUuid.toLowerCase(), clock, log: log.child({ module: 'forwarder' }) });
+    await stack.start('inputs', () => source.start(), () => source.stop());
+    await stack.start('forwarder', () => forwarder.start(), () => forwarder.stop());
+    for (const radio of radios) {
+      await stack.start(`radio ${radio.receiverId}`, () => radio.start(), () => radio.stop());
+      const watchdog = new RadioWatchdog({ radio, silenceMs: config.ble.watchdogSeconds * 1000, clock, log: log.child({ module: 'ble-watchdog' }) });
+      radio.onAdvertisement(() => watchdog.heard());
+      await stack.start(`watchdog ${radio.receiverId}`, () => watchdog.start(), () => watchdog.stop());
+    }
+    notifier.ready('receiver: forwarding sightings');
+    notifier.startWatchdog(() => bus.isConnected());
+    log.info({ mqtt: config.mqtt.url, receivers: radios.map((r) => r.receiverId) }, 'Vitrin receiver is forwarding sightings');
+    return {
+      log,
+      httpUrl: '',
+      mqttUrl: config.mqtt.url,
+      simulated: false,
+      stop: async () => {
+        notifier.stopping();
+        notifier.stopWatchdog();
+        await stack.stopAll();
+        notifier.close();
+      },
+    };
+  } catch (err) {
+    await stack.stopAll();
+    notifier.close();
+    throw err;
+  }
+}
+
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { config } = options.loaded;
+  if (config.ble.mode === 'receiver') return startReceiver(config, options.env ?? process.env, options.log ?? createRootLogger(config.log.level));
   const env = options.env ?? process.env;
   const replayClock = options.replay === undefined ? undefined : new ReplayClock(new SystemClock(), options.replay.speed);
   const clock = options.clock ?? replayClock ?? new SystemClock();
@@ -217,9 +278,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       options.replay !== undefined && replayClock !== undefined
         ? { source: replaySource(options.replay, roster, config, replayClock, log), radios: [] }
         : await chooseSource(config, roster, clock, log, stack);
-    const { source, radios } = choice;
-    const simulated = source.kind === 'simulated';
-    const replayFinished = source instanceof ReplaySource ? () => source.finished() : undefined;
+    const { radios } = choice;
+    const sightings = new SightingsSource({
+      bus,
+      filter: topics.allSightings,
+      receivers: new Set(config.receivers.map((r) => r.id)),
+      log: log.child({ module: 'sightings' }),
+      onMessage: (outcome) => metrics.sightings.inc({ outcome }),
+    });
+    const source = new MergedSource([...(choice.source === undefined ? radios : [choice.source]), sightings]);
+    const simulated = choice.source?.kind === 'simulated';
+    const replay = choice.source instanceof ReplaySource ? choice.source : undefined;
 
     const watchdogs: RadioWatchdog[] = [];
     const metrics = createMetrics({
@@ -308,7 +377,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     });
     await stack.start('pipeline', () => pipeline.start(), () => pipeline.stop());
     // The radios started early (their failure decides the source); the others start last, into a running pipeline.
-    if (radios.length === 0) await stack.start('source', () => source.start(), () => source.stop());
+    await stack.start('inputs', () => source.start(), () => source.stop());
+    const late = choice.source;
+    if (late !== undefined) await stack.start('source', () => late.start(), () => late.stop());
+    await stack.start('sightings', () => sightings.start(), () => sightings.stop());
 
     notifier.ready(simulated ? 'running on a SIMULATED store' : 'running');
     notifier.startWatchdog(() => store.isOpen());
@@ -320,7 +392,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       httpUrl,
       mqttUrl,
       simulated,
-      ...(replayFinished === undefined ? {} : { replayFinished: replayFinished() }),
+      ...(replay === undefined ? {} : { replayFinished: replay.finished() }),
       stop: () => {
         stopping ??= (async () => {
           notifier.stopping();

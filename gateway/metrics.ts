@@ -72,6 +72,12 @@ export function createMetrics(probes: MetricProbes) {
       labelNames: ['receiver', 'action'] as const,
       registers,
     }),
+    sightings: new Counter({
+      name: 'vitrin_sightings_messages_total',
+      help: 'Sightings messages from remote receivers by outcome: accepted, invalid, unknown-receiver.',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
     outboxDepth: new Gauge({
       name: 'vitrin_outbox_depth',
       help: 'Events waiting to be sent to the cloud.',

@@ -1,16 +1,17 @@
 import type { Advertisement, AdvertisementSource, Unsubscribe } from '../ports.js';
 
 /**
- * Several sources as one: the local adapters (each its own receiver) and remote
- * receivers. Started together; stopping one that fails does not stop the others.
+ * Several sources as one for the pipeline: the local adapters (each its own
+ * receiver), the simulator or a replay, and remote receivers. A fan-in only:
+ * starting and stopping the inputs is the composition root's job, in its order.
  */
 export class MergedSource implements AdvertisementSource {
   readonly kind;
   private readonly listeners = new Set<(ad: Advertisement) => void>();
   private readonly unsubscribes: Unsubscribe[] = [];
 
-  constructor(private readonly sources: readonly AdvertisementSource[]) {
-    this.kind = sources[0]?.kind ?? 'ble';
+  constructor(private readonly inputs: readonly AdvertisementSource[]) {
+    this.kind = inputs[0]?.kind ?? 'ble';
   }
 
   onAdvertisement(fn: (ad: Advertisement) => void): Unsubscribe {
@@ -18,27 +19,16 @@ export class MergedSource implements AdvertisementSource {
     return () => this.listeners.delete(fn);
   }
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
     const deliver = (ad: Advertisement) => {
       for (const listener of this.listeners) listener(ad);
     };
-    for (const source of this.sources) this.unsubscribes.push(source.onAdvertisement(deliver));
-    const started: AdvertisementSource[] = [];
-    try {
-      for (const source of this.sources) {
-        await source.start();
-        started.push(source);
-      }
-    } catch (err) {
-      await Promise.allSettled(started.map((s) => s.stop()));
-      throw err;
-    }
+    for (const input of this.inputs) this.unsubscribes.push(input.onAdvertisement(deliver));
+    return Promise.resolve();
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     for (const unsubscribe of this.unsubscribes.splice(0)) unsubscribe();
-    const results = await Promise.allSettled(this.sources.map((s) => s.stop()));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed !== undefined) throw failed.reason;
+    return Promise.resolve();
   }
 }

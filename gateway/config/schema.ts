@@ -91,6 +91,10 @@ export const ConfigSchema = Type.Object(
           description:
             'auto: the Bluetooth adapters when one is present, else (demo mode only) the simulated store, labelled as such. radio: the adapters or a clear error. simulator: demo mode only.',
         }),
+        mode: Type.Union([Type.Literal('gateway'), Type.Literal('receiver')], {
+          description:
+            'gateway: the whole service. receiver: only the adapters, forwarding what carries the app identifiers to the main gateway over MQTT (mqtt.url).',
+        }),
         binding: Type.Union([Type.Literal('hci'), Type.Literal('dbus')], {
           description: 'hci: raw HCI socket (needs CAP_NET_RAW and CAP_NET_ADMIN; BlueZ may keep running). dbus: through bluetoothd on the system bus.',
         }),

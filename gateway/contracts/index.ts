@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { CardV1, WithdrawnV1 } from './card.js';
 import { GatewayInfoV1, PresentV1 } from './gateway.js';
+import { SightingsV1 } from './sightings.js';
 
 /** Every MQTT payload schema, by the file name it has in gateway/contracts/schemas/. */
 export const CONTRACTS: Readonly<Record<string, TSchema>> = {
@@ -8,6 +9,7 @@ export const CONTRACTS: Readonly<Record<string, TSchema>> = {
   'card-withdrawn.v1.json': WithdrawnV1,
   'present.v1.json': PresentV1,
   'gateway-info.v1.json': GatewayInfoV1,
+  'sightings.v1.json': SightingsV1,
 };
 
 export function contractJson(schema: TSchema): string {

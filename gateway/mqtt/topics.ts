@@ -9,6 +9,10 @@ export interface Topics {
   readonly cards: (terminalId: string) => string;
   /** Retained list of members whose cards are current on this terminal. */
   readonly present: (terminalId: string) => string;
+  /** Advertisements heard by a remote receiver (a Vitrin box in receiver mode). */
+  readonly sightings: (receiverId: string) => string;
+  /** Subscription filter for every receiver's sightings. */
+  readonly allSightings: string;
 }
 
 export function topicsFor(storeId: string): Topics {
@@ -19,5 +23,7 @@ export function topicsFor(storeId: string): Topics {
     info: `${base}gateway/info`,
     cards: (terminalId) => `${base}pos/${terminalId}/cards`,
     present: (terminalId) => `${base}pos/${terminalId}/present`,
+    sightings: (receiverId) => `${base}receivers/${receiverId}/sightings`,
+    allSightings: `${base}receivers/+/sightings`,
   };
 }

@@ -174,6 +174,20 @@ function modelDir(dir: string): string {
   return isAbsolute(dir) ? dir : join(PACKAGE_ROOT, dir);
 }
 
+/** The gateway's or a receiver's MQTT connection, with a retained `offline` last will on `willTopic`. */
+function mqttBus(config: Config, url: string, willTopic: string, log: Logger): MqttBus {
+  return new MqttBus({
+    url,
+    clientId: config.mqtt.clientId,
+    ...(config.mqtt.username === '' ? {} : { username: config.mqtt.username, password: config.mqtt.password }),
+    protocolVersion: config.mqtt.protocolVersion,
+    will: { topic: willTopic, payload: 'offline', qos: 1, retain: true },
+    log: log.child({ module: 'mqtt' }),
+    connectTimeoutMs: 10_000,
+    reconnectPeriodMs: 2_000,
+  });
+}
+
 /**
  * Receiver mode, for large stores: this box's adapters only, forwarding frames in the
  * app's formats to the main gateway's broker. No roster, no store, no cards here.
@@ -186,16 +200,7 @@ async function startReceiver(config: Config, env: NodeJS.ProcessEnv, log: Logger
   const stack = new LifecycleStack(log.child({ module: 'lifecycle' }));
   const notifier = new SdNotifier({ env, log: log.child({ module: 'systemd' }) });
   try {
-    const bus = new MqttBus({
-      url: config.mqtt.url,
-      clientId: config.mqtt.clientId,
-      ...(config.mqtt.username === '' ? {} : { username: config.mqtt.username, password: config.mqtt.password }),
-      protocolVersion: config.mqtt.protocolVersion,
-      will: { topic: stateTopic, payload: 'offline', qos: 1, retain: true },
-      log: log.child({ module: 'mqtt' }),
-      connectTimeoutMs: 10_000,
-      reconnectPeriodMs: 2_000,
-    });
+    const bus = mqttBus(config, config.mqtt.url, stateTopic, log);
     await stack.start('mqtt', () => bus.start(), () => bus.publish(stateTopic, 'offline', { qos: 1, retain: true }).then(() => bus.stop()));
     await bus.publish(stateTopic, 'online', { qos: 1, retain: true });
     const radios = config.ble.adapters.map((adapter) => openRadio(config, adapter.receiver, log, clock));
@@ -259,16 +264,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       const host = config.mqtt.embedded.host === '0.0.0.0' ? '127.0.0.1' : config.mqtt.embedded.host;
       mqttUrl = `mqtt://${host.includes(':') ? `[${host}]` : host}:${port}`;
     }
-    const bus = new MqttBus({
-      url: mqttUrl,
-      clientId: config.mqtt.clientId,
-      ...(config.mqtt.username === '' ? {} : { username: config.mqtt.username, password: config.mqtt.password }),
-      protocolVersion: config.mqtt.protocolVersion,
-      will: { topic: topics.state, payload: 'offline', qos: 1, retain: true },
-      log: log.child({ module: 'mqtt' }),
-      connectTimeoutMs: 10_000,
-      reconnectPeriodMs: 2_000,
-    });
+    const bus = mqttBus(config, mqttUrl, topics.state, log);
     await stack.start('mqtt', () => bus.start(), () => bus.stop());
 
     const scorer = await loadOnnxScorer(modelDir(config.model.dir), log.child({ module: 'model' }));

@@ -88,8 +88,14 @@ export class NobleSource implements AdvertisementSource, RadioControl {
     this.noble = noble;
     noble.on('stateChange', (state: string) => this.onStateChange(state));
     noble.on('discover', (peripheral: Peripheral) => this.onDiscover(peripheral));
-    await this.waitForPoweredOn(noble);
-    await this.scan();
+    try {
+      await this.waitForPoweredOn(noble);
+      await this.scan();
+    } catch (err) {
+      // A start that fails must not leave the socket open or noble's poll timer running.
+      await this.close();
+      throw err;
+    }
   }
 
   private async close(): Promise<void> {

@@ -23,7 +23,7 @@ export const ERROR_CODES = {
   VITRIN_ERR_BLE_BINDING: 'The configured noble binding cannot start: hci needs a Linux HCI socket, dbus needs BlueZ (bluetoothd) on the system bus.',
   VITRIN_ERR_CAPTURE_READ: 'A btsnoop capture cannot be read or is not a btsnoop file; a damaged record is named by its index.',
   VITRIN_ERR_CAPTURE_WRITE: 'vitrin record cannot write its capture file.',
-  VITRIN_ERR_SIGHTINGS_INVALID: 'A remote receiver published sightings that break the vitrin.sightings/1 contract or name an unknown receiver; they are dropped.',
+  VITRIN_ERR_SIGHTINGS_INVALID: 'A remote receiver published sightings that break the vitrin.sightings/1 contract or name an unknown receiver, or an ESPresense node sent a broken report or one from an unconfigured room; they are dropped.',
   VITRIN_ERR_RECEIVER_MODE: 'Receiver mode needs mqtt.url (the main gateway\'s broker) and at least one local adapter.',
   VITRIN_ERR_DECODE_INPUT: 'Input to vitrin decode is not hex, not advertising data, or a malformed HCI event.',
   VITRIN_ERR_CLI_USAGE: 'A vitrin command was called with missing or malformed arguments.',

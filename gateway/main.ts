@@ -40,6 +40,7 @@ import { MergedSource } from './ble/merged-source.js';
 import { RadioWatchdog } from './ble/radio-watchdog.js';
 import { SightingForwarder } from './ble/sighting-forwarder.js';
 import { SightingsSource } from './ble/sightings-source.js';
+import { EspresenseSource } from './ble/espresense-source.js';
 
 /** `vitrin replay`: a capture instead of the radio, on the capture's own timeline. */
 export interface ReplayRequest {
@@ -282,7 +283,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       log: log.child({ module: 'sightings' }),
       onMessage: (outcome) => metrics.sightings.inc({ outcome }),
     });
-    const source = new MergedSource([...(choice.source === undefined ? radios : [choice.source]), sightings]);
+    const espresense = new EspresenseSource({
+      bus,
+      topicPrefix: config.ble.espresense.topicPrefix,
+      rooms: new Map(config.ble.espresense.rooms.map((r) => [r.room, r.receiver])),
+      appUuid: config.identity.appUuid.toLowerCase(),
+      clock,
+      log: log.child({ module: 'espresense' }),
+      onMessage: (outcome) => metrics.espresense.inc({ outcome }),
+    });
+    const source = new MergedSource([...(choice.source === undefined ? radios : [choice.source]), sightings, espresense]);
     const simulated = choice.source?.kind === 'simulated';
     const replay = choice.source instanceof ReplaySource ? choice.source : undefined;
 
@@ -377,6 +387,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const late = choice.source;
     if (late !== undefined) await stack.start('source', () => late.start(), () => late.stop());
     await stack.start('sightings', () => sightings.start(), () => sightings.stop());
+    await stack.start('espresense', () => espresense.start(), () => espresense.stop());
 
     notifier.ready(simulated ? 'running on a SIMULATED store' : 'running');
     notifier.startWatchdog(() => store.isOpen());

@@ -78,6 +78,12 @@ export function createMetrics(probes: MetricProbes) {
       labelNames: ['outcome'] as const,
       registers,
     }),
+    espresense: new Counter({
+      name: 'vitrin_espresense_messages_total',
+      help: 'ESPresense node messages by outcome: accepted (the app iBeacon), other (any other device, dropped unread), invalid, unknown-room.',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
     outboxDepth: new Gauge({
       name: 'vitrin_outbox_depth',
       help: 'Events waiting to be sent to the cloud.',

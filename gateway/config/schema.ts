@@ -117,6 +117,25 @@ export const ConfigSchema = Type.Object(
           description: 'No advertisement for this long: restart scanning; twice as long: reset the adapter.',
         }),
         startTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 120, description: 'How long an adapter may take to power on at start.' }),
+        espresense: Type.Object(
+          {
+            topicPrefix: Type.String({
+              pattern: '^[^#+]+$',
+              description: "The ESPresense nodes' MQTT topic prefix; they publish on <prefix>/devices/<id>/<room>.",
+            }),
+            rooms: Type.Array(
+              Type.Object(
+                {
+                  room: Type.String({ pattern: '^[^/#+]{1,64}$', description: 'The room name set on the ESPresense node.' }),
+                  receiver: Type.String({ description: 'The receiver id its readings count as (receivers[].id).' }),
+                },
+                { additionalProperties: false },
+              ),
+              { description: 'ESPresense nodes as remote receivers, one entry per room. Empty: not listening. They relay only the iOS iBeacon carrier.' },
+            ),
+          },
+          { additionalProperties: false },
+        ),
       },
       { additionalProperties: false },
     ),

@@ -62,6 +62,12 @@ function crossReferences(config: Config): string[] {
     if (devices.has(adapter.device)) problems.push(`/ble/adapters/${i}/device: hci${adapter.device} is listed twice`);
     devices.add(adapter.device);
   });
+  const rooms = new Set<string>();
+  config.ble.espresense.rooms.forEach((entry, i) => {
+    if (!receivers.has(entry.receiver)) problems.push(`/ble/espresense/rooms/${i}/receiver: unknown receiver "${entry.receiver}"`);
+    if (rooms.has(entry.room)) problems.push(`/ble/espresense/rooms/${i}/room: room "${entry.room}" is listed twice`);
+    rooms.add(entry.room);
+  });
   config.terminals.forEach((terminal, i) => {
     const zone = zones.get(terminal.zone);
     if (zone === undefined) problems.push(`/terminals/${i}/zone: unknown zone "${terminal.zone}"`);

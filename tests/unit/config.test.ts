@@ -101,6 +101,15 @@ describe('config', () => {
     expect(problemsOf(() => loadConfig({ file, env: {} }))).toEqual(['VITRIN_ERR_CONFIG_INVALID', '/ble/adapters/1/device: hci0 is listed twice']);
   });
 
+  it('refuses ESPresense rooms that name an unknown receiver or repeat', () => {
+    const file = writeTemp('espresense.yaml', 'ble: { espresense: { topicPrefix: espresense, rooms: [ { room: till_1, receiver: rx-pos-1 }, { room: till_1, receiver: rx-till-9 } ] } }\n');
+    expect(problemsOf(() => loadConfig({ file, env: {} }))).toEqual([
+      'VITRIN_ERR_CONFIG_INVALID',
+      '/ble/espresense/rooms/1/receiver: unknown receiver "rx-till-9"',
+      '/ble/espresense/rooms/1/room: room "till_1" is listed twice',
+    ]);
+  });
+
   it('reports unreadable YAML with its own code', () => {
     const file = writeTemp('bad.yaml', 'store: [unclosed\n');
     expect(problemsOf(() => loadConfig({ file, env: {} }))[0]).toBe('VITRIN_ERR_CONFIG_UNREADABLE');

@@ -54,6 +54,24 @@ export interface RadioControl {
   resetAdapter(): Promise<void>;
 }
 
+/** One GATT read: connect to the device, read one characteristic, disconnect. */
+export interface GattReadRequest {
+  /** The adapter that heard the device (receivers[].id of a local adapter). */
+  readonly receiverId: string;
+  readonly address: string;
+  readonly addressType: Advertisement['addressType'];
+  /** 128-bit UUIDs, lower case with dashes. */
+  readonly service: string;
+  readonly characteristic: string;
+  readonly timeoutMs: number;
+}
+
+/** iOS members in the background: their EID is read over GATT (DESIGN.md section 3). */
+export interface GattReader {
+  /** Resolves with the value; rejects on any failure or timeout, after disconnecting. */
+  read(request: GattReadRequest): Promise<Uint8Array>;
+}
+
 export interface MessageBus extends Lifecycle {
   /** Resolves when the broker acknowledged the message (QoS 1 and 2) or it was written (QoS 0). */
   publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void>;

@@ -8,6 +8,8 @@ import { Type, type Static } from '@sinclair/typebox';
 const Id = (description: string) =>
   Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$', description });
 
+const UUID128 = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
 const Secret = (description: string) => Type.String({ secret: true, description });
 
 const Zone = Type.Object(
@@ -152,10 +154,28 @@ export const ConfigSchema = Type.Object(
     identity: Type.Object(
       {
         appUuid: Type.String({
-          pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+          pattern: UUID128,
           description: "The retailer app's iBeacon proximity UUID.",
         }),
         rotationExponent: Type.Integer({ minimum: 0, maximum: 15, description: 'EID rotation: a new identifier every 2^K seconds.' }),
+        ios: Type.Object(
+          {
+            overflowBit: Type.Integer({
+              minimum: -1,
+              maximum: 127,
+              description:
+                "The bit of Apple's overflow area that the app's background service UUID sets (iOS in the background); -1: do not look for background iOS members.",
+            }),
+            serviceUuid: Type.String({ pattern: UUID128, description: 'The GATT service the app exposes in the background.' }),
+            eidCharacteristicUuid: Type.String({ pattern: UUID128, description: 'The characteristic of that service that reads as the current 8-byte EID.' }),
+            maxConnections: Type.Integer({ minimum: 1, maximum: 4, description: 'GATT reads in flight at once, across adapters.' }),
+            connectTimeoutSeconds: Type.Number({ minimum: 1, maximum: 30, description: 'Connect, read and disconnect must finish within this time.' }),
+            retrySeconds: Type.Number({ minimum: 1, maximum: 3600, description: 'First wait after a failed read of an address; doubles with each failure.' }),
+            banAfterFailures: Type.Integer({ minimum: 1, maximum: 20, description: 'After this many failed reads in a row an address is left alone for banSeconds.' }),
+            banSeconds: Type.Number({ minimum: 60, maximum: 86400 }),
+          },
+          { additionalProperties: false },
+        ),
       },
       { additionalProperties: false },
     ),

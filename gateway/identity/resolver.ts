@@ -1,5 +1,6 @@
 import type { Frame } from '../ble/decode.js';
-import { computeEid } from './eid.js';
+import type { Clock, Lifecycle, Unsubscribe } from '../ports.js';
+import { EidCalculator, emptyTable, release, SHARED, type PeriodTable, type SlotKeys } from './eid-tables.js';
 import type { Member, Roster } from './roster.js';
 
 export type Resolution =
@@ -12,69 +13,238 @@ export type Resolution =
 const UNKNOWN: Resolution = { status: 'unknown' };
 const AMBIGUOUS: Resolution = { status: 'ambiguous' };
 
-interface Tables {
-  readonly period: number;
-  /** Full 8-byte EID (hex) to member; null when shared. */
-  readonly eid: Map<string, Member | null>;
-  /** First 4 bytes of the EID, as carried in an iBeacon's major and minor; null when shared. */
-  readonly prefix: Map<number, Member | null>;
+export interface ResolverOptions {
+  /** Drives the background build of the next period's table; without it tables are built when first needed. */
+  readonly clock?: Clock;
+  /** Members computed per slice of the background build; each slice takes about 1 µs a member. */
+  readonly sliceSize?: number;
+  /** Addresses remembered per period at most (random addresses rotate; memory must not). */
+  readonly addressCapacity?: number;
 }
 
-/** Records that `member` broadcasts `key`; a key two members broadcast maps to null. */
-function claim<K>(table: Map<K, Member | null>, key: K, member: Member): void {
-  const holder = table.get(key);
-  table.set(key, holder === undefined || holder === member ? member : null);
-}
-
-function answer(entry: Member | null | undefined): Resolution {
-  if (entry === undefined) return UNKNOWN;
-  return entry === null ? AMBIGUOUS : { status: 'member', member: entry };
+export interface ResolverCounts {
+  /** Tables built in one go because resolving needed them before the background build had them ready. */
+  readonly blockingBuilds: number;
+  readonly backgroundBuilds: number;
 }
 
 /**
- * Maps an advertised identifier to a member in O(1): every member's EIDs for the
- * previous, current and next rotation period (phone clocks drift) are precomputed
- * in hash tables, rebuilt when the period changes.
+ * Maps an advertised identifier to a member in O(1). Every member's EIDs for the
+ * previous, current and next rotation period (phone clocks drift) sit in hash tables;
+ * the period after next is built in small slices in the background, so crossing a
+ * boundary costs nothing and no slice holds the event loop for more than a few ms.
+ *
+ * Members live in slots. Erasing a member empties its slot and takes its identifiers
+ * out of every table at once; a changed member gets a new slot.
  */
-export class Resolver {
-  private tables: Tables | undefined;
+export class Resolver implements Lifecycle {
+  private readonly slots: (Member | undefined)[] = [];
+  private readonly slotById = new Map<string, number>();
+  private readonly tables = new Map<number, PeriodTable>();
+  private readonly calculator: EidCalculator;
+  private readonly keys: SlotKeys;
+  private readonly exponent: number;
+  /** Address to slot, for the life of a random address: cleared when the period turns. */
+  private addresses = new Map<string, number>();
+  private addressPeriod = -1;
+  private window: readonly PeriodTable[] = [];
+  private windowPeriod = Number.NaN;
+  private cancelSlice: Unsubscribe | undefined;
+  private running = false;
+  private blockingBuilds = 0;
+  private backgroundBuilds = 0;
 
   constructor(
-    private readonly roster: Roster,
+    roster: Roster,
     private readonly appUuid: string,
-  ) {}
+    private readonly options: ResolverOptions = {},
+  ) {
+    this.exponent = roster.rotationExponent;
+    this.calculator = new EidCalculator(this.exponent);
+    this.keys = {
+      count: () => this.slots.length,
+      key: (slot) => {
+        const member = this.slots[slot];
+        return member?.consent.presence === true ? member.identityKey : undefined;
+      },
+    };
+    for (const member of roster.members) this.upsert(member);
+  }
+
+  start(): Promise<void> {
+    this.running = true;
+    if (this.options.clock !== undefined) {
+      this.windowPeriod = Number.NaN;
+      this.tablesAt(this.options.clock.now());
+    }
+    return Promise.resolve();
+  }
+
+  stop(): Promise<void> {
+    this.running = false;
+    this.cancelSlice?.();
+    this.cancelSlice = undefined;
+    return Promise.resolve();
+  }
 
   resolve(frame: Frame, nowMs: number): Resolution {
-    const tables = this.tablesFor(nowMs);
-    if (frame.kind === 'eddystone-eid') {
-      return answer(tables.eid.get(Buffer.from(frame.eid.buffer, frame.eid.byteOffset, 8).toString('hex')));
-    }
+    if (frame.kind === 'eddystone-eid') return this.resolveEid(frame.eid, nowMs);
     if (frame.uuid !== this.appUuid) return UNKNOWN;
-    return answer(tables.prefix.get(((frame.major << 16) | frame.minor) >>> 0));
+    const prefix = ((frame.major << 16) | frame.minor) >>> 0;
+    // One claimant across the whole window, or it is not ours to say: a prefix that
+    // another member broadcasts in a neighbouring period is as ambiguous as a shared one.
+    let found: number | undefined;
+    for (const table of this.tablesAt(nowMs)) {
+      const slot = table.byPrefix.get(prefix);
+      if (slot === undefined) continue;
+      if (slot === SHARED || (found !== undefined && found !== slot)) return AMBIGUOUS;
+      found = slot;
+    }
+    return found === undefined ? UNKNOWN : this.answer(found);
+  }
+
+  /** The member broadcasting this 8-byte EID now (or in the neighbouring periods). */
+  resolveEid(eid: Uint8Array, nowMs: number): Resolution {
+    if (eid.length < 8) return UNKNOWN;
+    const high = ((eid[0]! << 24) | (eid[1]! << 16) | (eid[2]! << 8) | eid[3]!) >>> 0;
+    const low = ((eid[4]! << 24) | (eid[5]! << 16) | (eid[6]! << 8) | eid[7]!) >>> 0;
+    let found: number | undefined;
+    for (const table of this.tablesAt(nowMs)) {
+      let slot = table.byPrefix.get(high);
+      if (slot === undefined) continue;
+      if (slot === SHARED) slot = table.byEid.get(Buffer.from(eid.buffer, eid.byteOffset, 8).toString('hex'));
+      else if (table.low[slot] !== low) continue;
+      if (slot === undefined) continue;
+      if (slot === SHARED || (found !== undefined && found !== slot)) return AMBIGUOUS;
+      found = slot;
+    }
+    return found === undefined ? UNKNOWN : this.answer(found);
+  }
+
+  /** Remembers that `address` belongs to `member` until the period turns (the phone then takes a new address). */
+  rememberAddress(address: string, member: Member, nowMs: number): void {
+    this.turnAddressPeriod(nowMs);
+    const slot = this.slotById.get(member.id);
+    if (slot === undefined) return;
+    if (this.addresses.size >= (this.options.addressCapacity ?? 10_000) && !this.addresses.has(address)) {
+      this.addresses.delete(this.addresses.keys().next().value!);
+    }
+    this.addresses.set(address, slot);
+  }
+
+  /** The member last resolved at `address` in this period, if any. */
+  memberAtAddress(address: string, nowMs: number): Member | undefined {
+    this.turnAddressPeriod(nowMs);
+    const slot = this.addresses.get(address);
+    return slot === undefined ? undefined : this.slots[slot];
+  }
+
+  member(id: string): Member | undefined {
+    const slot = this.slotById.get(id);
+    return slot === undefined ? undefined : this.slots[slot];
   }
 
   memberCount(): number {
-    return this.roster.members.length;
+    return this.slotById.size;
   }
 
-  private tablesFor(nowMs: number): Tables {
-    const k = this.roster.rotationExponent;
-    const period = Math.floor(nowMs / 1000 / 2 ** k);
-    if (this.tables?.period !== period) this.tables = this.build(period, k);
-    return this.tables;
+  counts(): ResolverCounts {
+    return { blockingBuilds: this.blockingBuilds, backgroundBuilds: this.backgroundBuilds };
   }
 
-  private build(period: number, k: number): Tables {
-    const eid = new Map<string, Member | null>();
-    const prefix = new Map<number, Member | null>();
-    for (const member of this.roster.members) {
-      if (!member.consent.presence) continue;
-      for (const p of [period - 1, period, period + 1]) {
-        const value = computeEid(member.identityKey, k, p * 2 ** k);
-        claim(eid, value.toString('hex'), member);
-        claim(prefix, value.readUInt32BE(0), member);
+  /** Adds a member, or replaces one with the same id (new key, consent or profile). */
+  upsert(member: Member): void {
+    const existing = this.slotById.get(member.id);
+    if (existing !== undefined) {
+      const before = this.slots[existing]!;
+      const sameIdentity = Buffer.compare(before.identityKey, member.identityKey) === 0 && before.consent.presence === member.consent.presence;
+      if (sameIdentity) {
+        this.slots[existing] = member;
+        return;
       }
+      this.vacate(existing);
     }
-    return { period, eid, prefix };
+    const slot = this.slots.length;
+    this.slots.push(member);
+    this.slotById.set(member.id, slot);
+    // Complete tables take the newcomer now; a table being built reaches it by itself.
+    for (const table of this.tables.values()) if (table.filled === slot) this.calculator.fill(table, this.keys, slot + 1);
+  }
+
+  /** Forgets a member at once: key, profile and every identifier. Returns the member that was erased. */
+  erase(id: string): Member | undefined {
+    const slot = this.slotById.get(id);
+    if (slot === undefined) return undefined;
+    const member = this.slots[slot];
+    this.vacate(slot);
+    return member;
+  }
+
+  private vacate(slot: number): void {
+    const member = this.slots[slot];
+    if (member === undefined) return;
+    for (const table of this.tables.values()) release(table, slot);
+    this.calculator.forget(slot);
+    for (const [address, held] of this.addresses) if (held === slot) this.addresses.delete(address);
+    this.slots[slot] = undefined;
+    this.slotById.delete(member.id);
+  }
+
+  private answer(slot: number): Resolution {
+    const member = this.slots[slot];
+    return member === undefined ? UNKNOWN : { status: 'member', member };
+  }
+
+  private turnAddressPeriod(nowMs: number): void {
+    const period = this.periodAt(nowMs);
+    if (period === this.addressPeriod) return;
+    this.addressPeriod = period;
+    this.addresses = new Map();
+  }
+
+  private periodAt(nowMs: number): number {
+    return Math.floor(nowMs / 1000 / 2 ** this.exponent);
+  }
+
+  /** The previous, current and next period's tables, complete; builds what is missing. */
+  private tablesAt(nowMs: number): readonly PeriodTable[] {
+    const period = this.periodAt(nowMs);
+    if (period === this.windowPeriod) return this.window;
+    const window: PeriodTable[] = [];
+    for (const p of [period, period - 1, period + 1]) {
+      let table = this.tables.get(p);
+      if (table === undefined) this.tables.set(p, (table = emptyTable(p, this.slots.length)));
+      if (table.filled < this.slots.length) {
+        this.calculator.fill(table, this.keys, this.slots.length);
+        this.blockingBuilds++;
+      }
+      window.push(table);
+    }
+    for (const p of this.tables.keys()) if (p < period - 1 || p > period + 2) this.tables.delete(p);
+    // Complete tables stay complete: upsert fills them, erase releases from them.
+    this.window = window;
+    this.windowPeriod = period;
+    this.buildAhead(period + 2);
+    return window;
+  }
+
+  /** Builds a future period's table in slices between other work. */
+  private buildAhead(period: number): void {
+    const clock = this.options.clock;
+    if (!this.running || clock === undefined) return;
+    this.cancelSlice?.();
+    this.cancelSlice = undefined;
+    let table = this.tables.get(period);
+    if (table === undefined) this.tables.set(period, (table = emptyTable(period, this.slots.length)));
+    const building = table;
+    const step = () => {
+      this.cancelSlice = undefined;
+      if (!this.running || this.tables.get(period) !== building) return;
+      const until = Math.min(this.slots.length, building.filled + (this.options.sliceSize ?? 2000));
+      this.calculator.fill(building, this.keys, until);
+      if (building.filled < this.slots.length) this.cancelSlice = clock.setTimeout(step, 0);
+      else this.backgroundBuilds++;
+    };
+    if (building.filled < this.slots.length) this.cancelSlice = clock.setTimeout(step, 0);
   }
 }

@@ -3,6 +3,7 @@ import { demoRoster } from '../../gateway/identity/demo-roster.js';
 import { computeEid } from '../../gateway/identity/eid.js';
 import { Resolver } from '../../gateway/identity/resolver.js';
 import type { Member } from '../../gateway/identity/roster.js';
+import { FakeClock } from '../fakes/fake-clock.js';
 
 const APP_UUID = '6a1d5e0c-8f3b-4c2e-9a7d-2b5f1e3c4d60';
 const K = 10;
@@ -59,5 +60,78 @@ describe('Resolver', () => {
     const later = NOW + 3 * 1024 * 1000;
     expect(resolver.resolve(eddystone(alice, later / 1000), later)).toEqual({ status: 'member', member: alice });
     expect(resolver.resolve(eddystone(alice, nowSeconds), later)).toEqual({ status: 'unknown' });
+  });
+
+  it('agrees with the reference EID computation for every member of a large roster', () => {
+    const many = demoRoster(9, 2000, K);
+    const r = new Resolver(many, APP_UUID);
+    for (const member of many.members) {
+      const eid = computeEid(member.identityKey, K, nowSeconds);
+      expect(r.resolveEid(eid, NOW)).toEqual({ status: 'member', member });
+    }
+  });
+
+  it('works across the 2^16-second boundary where the temporary key changes', () => {
+    const boundary = 0x5f5f0000 * 1000;
+    const r = new Resolver(roster, APP_UUID);
+    for (const at of [boundary - 1000, boundary, boundary + 1000]) {
+      expect(r.resolve(eddystone(alice, at / 1000), at)).toEqual({ status: 'member', member: alice });
+    }
+  });
+
+  it('has the next period ready before the boundary: crossing it builds nothing while resolving', async () => {
+    const clock = new FakeClock(Math.floor(NOW / 1024_000) * 1024_000 + 1000);
+    const big = demoRoster(3, 3000, K);
+    const r = new Resolver(big, APP_UUID, { clock, sliceSize: 500 });
+    await r.start();
+    const startup = r.counts().blockingBuilds;
+    clock.advance(0); // the background slices run between other work
+    expect(r.counts().backgroundBuilds).toBe(1);
+    clock.advance(1024_000);
+    const member = big.members[2999]!;
+    expect(r.resolve(eddystone(member, clock.now() / 1000), clock.now())).toEqual({ status: 'member', member });
+    expect(r.counts().blockingBuilds).toBe(startup);
+    await r.stop();
+  });
+
+  it('erases a member at once: no identifier of theirs resolves, others still do', () => {
+    const r = new Resolver(demoRoster(1, 5, K), APP_UUID);
+    const [first, second] = [r.member('m-demo-0001')!, r.member('m-demo-0002')!];
+    expect(r.erase(first.id)).toBe(first);
+    expect(r.resolve(eddystone(first, nowSeconds), NOW)).toEqual({ status: 'unknown' });
+    expect(r.resolve(ibeacon(computeEid(first.identityKey, K, nowSeconds)), NOW)).toEqual({ status: 'unknown' });
+    expect(r.member(first.id)).toBeUndefined();
+    expect(r.resolve(eddystone(second, nowSeconds), NOW)).toEqual({ status: 'member', member: second });
+    expect(r.memberCount()).toBe(4);
+  });
+
+  it('takes a new member and a changed key while running', () => {
+    const r = new Resolver(demoRoster(1, 2, K), APP_UUID);
+    r.resolve(eddystone(alice, nowSeconds), NOW);
+    const newcomer = demoRoster(77, 1, K).members[0]!;
+    r.upsert({ ...newcomer, id: 'm-new' });
+    expect(r.resolve(eddystone(newcomer, nowSeconds), NOW)).toMatchObject({ status: 'member', member: { id: 'm-new' } });
+    const rekeyed = { ...alice, identityKey: Buffer.alloc(16, 7) };
+    r.upsert(rekeyed);
+    expect(r.resolve(eddystone(alice, nowSeconds), NOW)).toEqual({ status: 'unknown' });
+    expect(r.resolve(eddystone(rekeyed, nowSeconds), NOW)).toEqual({ status: 'member', member: rekeyed });
+  });
+
+  it('remembers an address for the life of the period only', () => {
+    const r = new Resolver(roster, APP_UUID);
+    const start = Math.floor(NOW / 1024_000) * 1024_000;
+    r.rememberAddress('aa:bb:cc:dd:ee:ff', alice, start + 10);
+    expect(r.memberAtAddress('aa:bb:cc:dd:ee:ff', start + 1_000_000)).toBe(alice);
+    expect(r.memberAtAddress('aa:bb:cc:dd:ee:ff', start + 1024_000)).toBeUndefined();
+    r.rememberAddress('aa:bb:cc:dd:ee:ff', alice, start + 1024_000);
+    r.erase(alice.id);
+    expect(r.memberAtAddress('aa:bb:cc:dd:ee:ff', start + 1024_000)).toBeUndefined();
+  });
+
+  it('keeps the address memory bounded while addresses rotate', () => {
+    const r = new Resolver(roster, APP_UUID, { addressCapacity: 100 });
+    for (let i = 0; i < 1000; i++) r.rememberAddress(`addr-${i}`, alice, NOW);
+    expect(r.memberAtAddress('addr-999', NOW)).toBe(alice);
+    expect(r.memberAtAddress('addr-0', NOW)).toBeUndefined();
   });
 });

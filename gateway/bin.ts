@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { runCli } from './cli/vitrin.js';
-import { openRadio, startGateway } from './main.js';
+import { openRadio, openRosterStore, startGateway } from './main.js';
 
 process.exitCode = await runCli(process.argv.slice(2), {
   startGateway,
   openRadio,
+  openRosterStore,
   env: process.env,
   io: { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) },
 });

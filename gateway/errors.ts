@@ -21,11 +21,19 @@ export const ERROR_CODES = {
   VITRIN_ERR_BLE_ADAPTER:
     'The Bluetooth adapter is missing, blocked or powered off: check `rfkill list` (unblock it), `hciconfig`/`bluetoothctl power on`, and ble.adapters in config.',
   VITRIN_ERR_BLE_BINDING: 'The configured noble binding cannot start: hci needs a Linux HCI socket, dbus needs BlueZ (bluetoothd) on the system bus.',
+  VITRIN_ERR_GATT_READ:
+    'Reading the EID of a background iOS device over GATT failed (no connection, service or characteristic missing, timeout, link lost); the address is retried later with backoff.',
   VITRIN_ERR_CAPTURE_READ: 'A btsnoop capture cannot be read or is not a btsnoop file; a damaged record is named by its index.',
   VITRIN_ERR_CAPTURE_WRITE: 'vitrin record cannot write its capture file.',
   VITRIN_ERR_SIGHTINGS_INVALID: 'A remote receiver published sightings that break the vitrin.sightings/1 contract or name an unknown receiver, or an ESPresense node sent a broken report or one from an unconfigured room; they are dropped.',
   VITRIN_ERR_RECEIVER_MODE: 'Receiver mode needs mqtt.url (the main gateway\'s broker) and at least one local adapter.',
   VITRIN_ERR_DECODE_INPUT: 'Input to vitrin decode is not hex, not advertising data, or a malformed HCI event.',
+  VITRIN_ERR_ROSTER_KEY:
+    'The roster key is missing, malformed or does not open the stored roster: put 64 hex digits (openssl rand -hex 32) in the systemd credential roster-key or in VITRIN_ROSTER_KEY; the same key as when the roster was imported.',
+  VITRIN_ERR_ROSTER_INVALID: 'A roster file does not match vitrin.roster/1; every problem is listed with its path.',
+  VITRIN_ERR_REQUEST_INVALID: 'A gateway/request/<op> message is not JSON, names an unknown operation, or breaks its schema; the error goes to gateway/response/<op>.',
+  VITRIN_ERR_REQUEST_FAILED: 'A gateway request was valid but could not be carried out; the response says why.',
+  VITRIN_ERR_HTTP_UNAUTHORIZED: 'The admin API needs Authorization: Bearer <http.adminToken>; the token is missing or wrong, or the admin API is off (empty http.adminToken).',
   VITRIN_ERR_CLI_USAGE: 'A vitrin command was called with missing or malformed arguments.',
 } as const;
 

@@ -12,6 +12,7 @@ import { MqttBus } from '../adapters/mqtt/mqtt-bus.js';
 import { loadOnnxScorer } from '../adapters/onnx/onnx-scorer.js';
 import { SimulatedStore } from '../adapters/simulator/simulated-store.js';
 import { SqliteEventStore } from '../adapters/sqlite/sqlite-event-store.js';
+import { SqliteRosterStore } from '../adapters/sqlite/sqlite-roster-store.js';
 import { SdNotifier } from '../adapters/systemd/sd-notify.js';
 import { NobleSource } from '../adapters/ble-noble/noble-source.js';
 import { CardFlow } from './cards/card-flow.js';
@@ -22,9 +23,15 @@ import type { Config } from './config/schema.js';
 import { configDigest } from './config/secrets.js';
 import { VitrinError } from './errors.js';
 import { buildApp } from './http/app.js';
+import { EraseRequestV1, type EraseRequest } from './contracts/requests.js';
 import { demoRoster } from './identity/demo-roster.js';
+import { MemberEraser } from './identity/erasure.js';
 import { Resolver } from './identity/resolver.js';
-import type { Roster } from './identity/roster.js';
+import { RosterCipher } from './identity/roster-cipher.js';
+import { loadRosterKey } from './identity/roster-key.js';
+import { RosterVault } from './identity/roster-vault.js';
+import type { Member, Roster } from './identity/roster.js';
+import { RequestRouter } from './mqtt/request-router.js';
 import { LifecycleStack } from './lifecycle.js';
 import { createRootLogger, type Logger } from './log.js';
 import { createMetrics } from './metrics.js';
@@ -32,7 +39,7 @@ import { GatewayStatus } from './mqtt/gateway-status.js';
 import { topicsFor } from './mqtt/topics.js';
 import { PACKAGE_ROOT, PACKAGE_VERSION } from './package-root.js';
 import { Pipeline } from './pipeline.js';
-import type { AdvertisementSource, Clock } from './ports.js';
+import type { AdvertisementSource, Clock, RosterStore } from './ports.js';
 import { PresenceTracker } from './presence/tracker.js';
 import type { ReplayObserver, ReplayOutcome } from './ble/capture-reports.js';
 import { decodeAdvertisement } from './ble/decode.js';
@@ -164,11 +171,39 @@ function replaySource(request: ReplayRequest, roster: Roster, config: Config, cl
   });
 }
 
-/** Demo mode plays a seeded roster; roster import and cloud sync are not in this build, so production starts empty. */
-function rosterFor(config: Config): Roster {
-  const k = config.identity.rotationExponent;
-  if (config.mode === 'demo') return demoRoster(config.simulator.seed, Math.max(config.simulator.members, 1), k);
-  return { rotationExponent: k, members: [] };
+/** The roster at rest in the data directory's SQLite file; `vitrin roster import` writes it too. */
+export function openRosterStore(dataDir: string): RosterStore {
+  return new SqliteRosterStore({ dataDir });
+}
+
+interface LoadedRoster {
+  readonly roster: Roster;
+  readonly vault?: RosterVault;
+}
+
+/**
+ * The stored roster, opened with the roster key; demo mode adds its seeded members.
+ * Outside demo mode the key is required: identity keys are never kept in the clear.
+ */
+async function loadRoster(config: Config, env: NodeJS.ProcessEnv, clock: Clock, log: Logger, stack: LifecycleStack): Promise<LoadedRoster> {
+  const key = loadRosterKey(env);
+  const demo = config.mode === 'demo';
+  if (key === undefined && !demo) {
+    throw new VitrinError('VITRIN_ERR_ROSTER_KEY', 'production mode needs the roster key (systemd credential roster-key, or VITRIN_ROSTER_KEY): identity keys are stored encrypted');
+  }
+  let stored: Member[] = [];
+  let vault: RosterVault | undefined;
+  let k = config.identity.rotationExponent;
+  if (key !== undefined) {
+    const store = openRosterStore(resolve(config.data.dir));
+    await stack.start('roster store', () => store.start(), () => store.stop());
+    vault = new RosterVault({ store, cipher: new RosterCipher(key), clock, log: log.child({ module: 'roster' }) });
+    stored = vault.loadAll();
+    k = vault.rotationExponent() ?? k;
+  }
+  const seeded = demo ? demoRoster(config.simulator.seed, Math.max(config.simulator.members, 1), k).members : [];
+  log.info({ stored: stored.length, demo: seeded.length, rotationExponent: k }, 'roster loaded');
+  return { roster: { rotationExponent: k, members: [...seeded, ...stored] }, ...(vault === undefined ? {} : { vault }) };
 }
 
 function modelDir(dir: string): string {
@@ -250,12 +285,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const stack = new LifecycleStack(log.child({ module: 'lifecycle' }));
   const notifier = new SdNotifier({ env, log: log.child({ module: 'systemd' }) });
   try {
-    const roster = rosterFor(config);
-    const membersById = new Map(roster.members.map((m) => [m.id, m]));
     const topics = topicsFor(config.store.id);
 
     const store = new SqliteEventStore({ dataDir: resolve(config.data.dir), log: log.child({ module: 'store' }), clock });
     await stack.start('store', () => store.start(), () => store.stop());
+
+    const { roster, vault } = await loadRoster(config, env, clock, log, stack);
+    const members = new Resolver(roster, config.identity.appUuid.toLowerCase(), { clock });
+    await stack.start('resolver', () => members.start(), () => members.stop());
+    if (vault !== undefined) {
+      vault.listen((imported) => imported.forEach((member) => members.upsert(member)));
+      await stack.start('roster', () => vault.start(), () => vault.stop());
+    }
 
     let mqttUrl = config.mqtt.url;
     if (mqttUrl === '') {
@@ -336,12 +377,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     );
     await stack.start('status', () => status.start(), () => status.stop());
 
+    const tracker = new PresenceTracker(config);
     const live = new LiveFeed();
     const pos = new PosDelivery(bus, topics, config.terminals);
     await pos.publishAllPresent();
     const cards = new CardFlow({
       settings: config,
-      members: (id) => membersById.get(id),
+      members: (id) => members.member(id),
       scorer,
       pos,
       live,
@@ -351,12 +393,32 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       log: log.child({ module: 'cards' }),
     });
 
+    const eraser = new MemberEraser({ storeId: config.store.id, resolver: members, tracker, cards, ...(vault === undefined ? {} : { vault }), store, clock, log: log.child({ module: 'erasure' }) });
+    const requests = new RequestRouter({
+      bus,
+      topics,
+      log: log.child({ module: 'requests' }),
+      handlers: {
+        erase: {
+          schema: EraseRequestV1,
+          run: (request) => {
+            const { memberId, requestId } = request as EraseRequest;
+            return eraser.erase({ memberId, source: 'mqtt', ...(requestId === undefined ? {} : { requestId }) });
+          },
+        },
+      },
+    });
+
     const app = buildApp({
       log: log.child({ module: 'http' }),
       registry: metrics.registry,
       readiness: () => ({ broker: bus.isConnected(), database: store.isOpen(), model: true, radio: radios.every((r) => r.state() === 'scanning') }),
       live,
       store: { name: config.store.name, simulated },
+      admin: {
+        token: config.http.adminToken,
+        eraseMember: (memberId, requestId) => eraser.erase({ memberId, source: 'admin', ...(requestId === undefined ? {} : { requestId }) }),
+      },
     });
     let httpUrl = '';
     await stack.start(
@@ -373,8 +435,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
     const pipeline = new Pipeline({
       source,
-      resolver: new Resolver(roster, config.identity.appUuid.toLowerCase()),
-      tracker: new PresenceTracker(config),
+      resolver: members,
+      tracker,
       cards,
       store,
       metrics,
@@ -382,6 +444,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       log: log.child({ module: 'pipeline' }),
     });
     await stack.start('pipeline', () => pipeline.start(), () => pipeline.stop());
+    await stack.start('requests', () => requests.start(), () => requests.stop());
     // The radios started early (their failure decides the source); the others start last, into a running pipeline.
     await stack.start('inputs', () => source.start(), () => source.stop());
     const late = choice.source;

@@ -130,7 +130,31 @@ export interface EventStore extends Lifecycle {
   recentEvents(limit: number): StoredEvent[];
   /** Events queued for the cloud and not yet acknowledged. */
   outboxDepth(): number;
+  /** Deletes every event of the member, queued or stored, overwriting their bytes; returns how many. */
+  eraseMember(memberId: string): number;
   isOpen(): boolean;
+}
+
+/** A member record as stored: sealed (encrypted) by the core, opaque to the store. */
+export interface SealedMember {
+  readonly id: string;
+  readonly sealed: Uint8Array;
+  /** Increases with every write, across the roster. */
+  readonly seq: number;
+}
+
+/** The roster at rest. The store never sees a key or a profile in the clear. */
+export interface RosterStore extends Lifecycle {
+  /** The sealed key check written with the first member; undefined for an empty roster. */
+  keyCheck(): Uint8Array | undefined;
+  rotationExponent(): number | undefined;
+  /** Inserts or replaces members in one transaction, with the key check and, if given, the rotation exponent. */
+  put(members: readonly { readonly id: string; readonly sealed: Uint8Array }[], keyCheck: Uint8Array, rotationExponent?: number): void;
+  /** Members written after `seq`, in the order written. */
+  since(seq: number): SealedMember[];
+  /** Deletes a member so that its bytes are overwritten, not only unlinked. */
+  remove(id: string): boolean;
+  count(): number;
 }
 
 /** sd_notify(3); a no-op outside systemd. */

@@ -35,6 +35,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX outbox_pending ON outbox (sent_at, next_attempt_at);
     `,
   },
+  {
+    version: 2,
+    name: 'roster',
+    sql: `
+      CREATE TABLE members (
+        id TEXT PRIMARY KEY,
+        sealed BLOB NOT NULL,
+        seq INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX members_seq ON members (seq);
+      CREATE TABLE roster_meta (
+        name TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** Thrown when the file was written by a newer Vitrin; the caller wraps it as VITRIN_ERR_STORE_OPEN. */

@@ -26,6 +26,8 @@ export function openDatabase(file: string, busyTimeoutMs: number): Database.Data
     // lose the last commits but never corrupts the file. FULL costs an fsync per batch.
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
+    // Deleted rows are overwritten with zeros: an erased member leaves no bytes behind.
+    db.pragma('secure_delete = ON');
     const settings = readSettings(db);
     if (settings.journalMode !== 'wal') throw new Error(`journal_mode is ${settings.journalMode}, not wal (is the data folder on a network or read-only file system?)`);
     if (settings.synchronous !== SYNCHRONOUS_NORMAL) throw new Error(`synchronous is ${settings.synchronous}, not 1 (NORMAL)`);

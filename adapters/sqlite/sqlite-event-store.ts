@@ -43,6 +43,7 @@ interface Statements {
   readonly writeBatch: (rows: readonly QueuedRow[], createdAt: number) => void;
   readonly recent: Database.Statement<[number], EventRow>;
   readonly outboxDepth: Database.Statement<[], number>;
+  readonly eraseMember: Database.Statement<[string]>;
 }
 
 // Opening and the last flush at shutdown may wait longer: nothing else is running yet, or anymore.
@@ -152,6 +153,18 @@ export class SqliteEventStore implements EventStore {
     return this.statements?.outboxDepth.get() ?? 0;
   }
 
+  eraseMember(memberId: string): number {
+    const queued = this.queue.length;
+    this.queue = this.queue.filter((row) => row.memberId !== memberId);
+    const dropped = queued - this.queue.length;
+    if (this.statements === undefined || this.db === undefined) return dropped;
+    const deleted = this.statements.eraseMember.run(memberId).changes;
+    // secure_delete zeroes the freed pages; the checkpoint moves them into the file
+    // and empties the WAL, so no old copy of the rows stays in either.
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return dropped + deleted;
+  }
+
   isOpen(): boolean {
     return this.db?.open ?? false;
   }
@@ -244,5 +257,7 @@ function prepare(db: Database.Database): Statements {
     writeBatch: (rows, createdAt) => writeBatch.immediate(rows, createdAt),
     recent: db.prepare<[number], EventRow>('SELECT id, at, type, member_id, payload FROM events ORDER BY id DESC LIMIT ?'),
     outboxDepth: db.prepare<[], number>('SELECT count(*) FROM outbox WHERE sent_at IS NULL').pluck(),
+    // Outbox rows go with their events (ON DELETE CASCADE).
+    eraseMember: db.prepare<[string]>('DELETE FROM events WHERE member_id = ?'),
   };
 }

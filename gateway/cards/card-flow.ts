@@ -61,13 +61,15 @@ export class CardFlow {
     if (moment.kind === 'left') await this.withdraw(moment.memberId, 'left');
   }
 
-  async withdraw(memberId: string, reason: 'left' | 'erased'): Promise<void> {
+  /** Takes the member's card off every till and advisor page; true when there was one. */
+  async withdraw(memberId: string, reason: 'left' | 'erased'): Promise<boolean> {
     const now = this.deps.clock.now();
     const withdrawn = await this.deps.pos.withdraw(memberId, reason, now);
     if (reason === 'erased') this.policy.forget(memberId);
-    if (withdrawn === undefined) return;
+    if (withdrawn === undefined) return false;
     this.deps.live.withdraw(withdrawn);
     this.deps.store.append({ type: 'card-withdrawn', memberId, at: now, payload: { cardId: withdrawn.cardId, reason } });
+    return true;
   }
 
   private async offer(memberId: string, zoneId: string, since: number): Promise<void> {

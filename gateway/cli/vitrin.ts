@@ -7,11 +7,15 @@ import { decodeCommand } from './decode-command.js';
 import { eidCommand } from './eid-command.js';
 import { recordCommand, type RecordDeps } from './record-command.js';
 import { replayCommand } from './replay-command.js';
+import { rosterImportCommand, type RosterDeps } from './roster-command.js';
 
 const USAGE = `usage: vitrin <command>
   start [--config file]          run the gateway (default command)
   config check [file]            check a config file; lists every problem
   config schema                  print the config's JSON Schema
+  roster import <file.json> [--config file]
+                                 store members (vitrin.roster/1), encrypted with the
+                                 roster key; a running gateway picks them up
   eid --key <32 hex> --exponent <K> --time <unix seconds>
                                  print the EID a member's app broadcasts
   decode <hex>                   decode advertising data or an HCI LE Advertising
@@ -24,11 +28,12 @@ const USAGE = `usage: vitrin <command>
                                  frames (default), all: every device`;
 
 /** Bad arguments or bad input: exit code 2, as for a usage error. */
-const USAGE_ERRORS = new Set(['VITRIN_ERR_CLI_USAGE', 'VITRIN_ERR_DECODE_INPUT']);
+const USAGE_ERRORS = new Set(['VITRIN_ERR_CLI_USAGE', 'VITRIN_ERR_DECODE_INPUT', 'VITRIN_ERR_ROSTER_INVALID']);
 
 export interface CliDeps {
   readonly startGateway: (options: GatewayOptions) => Promise<RunningGateway>;
   readonly openRadio?: RecordDeps['openRadio'];
+  readonly openRosterStore?: RosterDeps['openRosterStore'];
   readonly env: NodeJS.ProcessEnv;
   readonly io: Output;
 }
@@ -70,6 +75,10 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       return 0;
     }
     if (command === 'replay') return await replayCommand(sub, args, deps);
+    if (command === 'roster' && sub === 'import') {
+      if (deps.openRosterStore === undefined) throw new VitrinError('VITRIN_ERR_STORE_OPEN', 'this build has no roster store');
+      return await rosterImportCommand(operand, args, { openRosterStore: deps.openRosterStore, env: deps.env, io });
+    }
     if (command === 'record') {
       if (deps.openRadio === undefined) throw new VitrinError('VITRIN_ERR_BLE_SOURCE', 'this build has no radio to record from');
       return await recordCommand(args, { openRadio: deps.openRadio, env: deps.env, io, interrupted: waitForSignal() });

@@ -9,7 +9,7 @@ import { configProblems } from './validate.js';
 export const DEFAULT_CONFIG_FILE = join(PACKAGE_ROOT, 'config', 'default.yaml');
 
 /** VITRIN_* variables that are not config overrides. */
-const RESERVED_ENV = new Set(['VITRIN_CONFIG']);
+const RESERVED_ENV = new Set(['VITRIN_CONFIG', 'VITRIN_ROSTER_KEY']);
 
 export interface LoadedConfig {
   readonly config: Readonly<Config>;

@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { LiveFeed } from '../cards/live-feed.js';
 import type { Logger } from '../log.js';
+import { adminRoutes, type AdminDeps } from './admin-routes.js';
 import { advisorPage } from './advisor-page.js';
 import { streamFeed } from './feed-stream.js';
 
@@ -19,6 +20,7 @@ export interface AppDeps {
   readonly readiness: () => Readiness;
   readonly live: LiveFeed;
   readonly store: { readonly name: string; readonly simulated: boolean };
+  readonly admin?: AdminDeps;
 }
 
 /** The HTTP app without a socket, so tests drive it with `app.inject()`. */
@@ -51,6 +53,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.get('/advisor/events', (request, reply) => {
     streamFeed(request, reply, deps.live);
   });
+
+  adminRoutes(app, deps.admin ?? { token: '', eraseMember: () => Promise.reject(new Error('no admin API')) });
 
   return app;
 }

@@ -13,6 +13,9 @@ export interface Topics {
   readonly sightings: (receiverId: string) => string;
   /** Subscription filter for every receiver's sightings. */
   readonly allSightings: string;
+  /** Subscription filter for requests to the gateway: gateway/request/<op>. */
+  readonly allRequests: string;
+  readonly response: (op: string) => string;
 }
 
 export function topicsFor(storeId: string): Topics {
@@ -25,5 +28,7 @@ export function topicsFor(storeId: string): Topics {
     present: (terminalId) => `${base}pos/${terminalId}/present`,
     sightings: (receiverId) => `${base}receivers/${receiverId}/sightings`,
     allSightings: `${base}receivers/+/sightings`,
+    allRequests: `${base}gateway/request/+`,
+    response: (op) => `${base}gateway/response/${op}`,
   };
 }

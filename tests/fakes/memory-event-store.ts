@@ -2,7 +2,7 @@ import type { EventStore, StoredEvent, StoredEventInput } from '../../gateway/po
 
 /** An EventStore in memory, for stage tests; the SQLite adapter has its own integration tests. */
 export class MemoryEventStore implements EventStore {
-  readonly events: StoredEvent[] = [];
+  events: StoredEvent[] = [];
   private pending: StoredEventInput[] = [];
 
   start(): Promise<void> {
@@ -32,6 +32,13 @@ export class MemoryEventStore implements EventStore {
 
   outboxDepth(): number {
     return this.events.length;
+  }
+
+  eraseMember(memberId: string): number {
+    const before = this.pending.length + this.events.length;
+    this.pending = this.pending.filter((e) => e.memberId !== memberId);
+    this.events = this.events.filter((e) => e.memberId !== memberId);
+    return before - this.pending.length - this.events.length;
   }
 
   isOpen(): boolean {

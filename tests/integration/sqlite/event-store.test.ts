@@ -5,8 +5,11 @@ import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { SqliteEventStore } from '../../../adapters/sqlite/sqlite-event-store.js';
+import { MIGRATIONS } from '../../../adapters/sqlite/migrations.js';
 import { isVitrinError } from '../../../gateway/errors.js';
 import { FakeClock } from '../../fakes/fake-clock.js';
+
+const LATEST = MIGRATIONS.at(-1)!.version;
 
 interface LogLine {
   level: number;
@@ -32,7 +35,7 @@ describe('SqliteEventStore on a real file', () => {
     const { store } = storeIn(dir);
     await store.start();
     // synchronous and foreign_keys are per connection: only the store's own can tell.
-    expect(store.settings()).toMatchObject({ journalMode: 'wal', synchronous: 1, foreignKeys: true, schemaVersion: 1 });
+    expect(store.settings()).toMatchObject({ journalMode: 'wal', synchronous: 1, foreignKeys: true, schemaVersion: LATEST });
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     await store.stop();
     // journal_mode=WAL is stored in the file, so any later connection sees it.
@@ -47,12 +50,12 @@ describe('SqliteEventStore on a real file', () => {
     await first.store.start();
     first.store.append(visit('m-1', 1000));
     await first.store.stop();
-    expect(first.lines.filter((l) => l.msg === 'database migrated')).toHaveLength(1);
+    expect(first.lines.filter((l) => l.msg === 'database migrated')).toHaveLength(MIGRATIONS.length);
 
     const second = storeIn(dir);
     await second.store.start();
     expect(second.lines.filter((l) => l.msg === 'database migrated')).toHaveLength(0);
-    expect(second.store.settings()?.schemaVersion).toBe(1);
+    expect(second.store.settings()?.schemaVersion).toBe(LATEST);
     expect(second.store.recentEvents(10)).toHaveLength(1);
     await second.store.stop();
   });
@@ -197,7 +200,7 @@ describe('SqliteEventStore on a real file', () => {
     const err: unknown = await older.start().catch((e: unknown) => e);
     expect(isVitrinError(err, 'VITRIN_ERR_STORE_OPEN')).toBe(true);
     expect((err as Error).message).toContain('newer');
-    expect((err as Error).cause).toMatchObject({ name: 'SchemaTooNewError', found: 99, known: 1 });
+    expect((err as Error).cause).toMatchObject({ name: 'SchemaTooNewError', found: 99, known: LATEST });
     expect(older.isOpen()).toBe(false);
   });
 

@@ -1,0 +1,102 @@
+import { VitrinError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Clock, Lifecycle, RosterStore, Unsubscribe } from '../ports.js';
+import type { RosterCipher } from './roster-cipher.js';
+import type { Member } from './roster.js';
+
+export interface RosterVaultOptions {
+  readonly store: RosterStore;
+  readonly cipher: RosterCipher;
+  /** Drives the poll for members imported while running; without it the vault does not poll. */
+  readonly clock?: Clock;
+  readonly log: Logger;
+  readonly pollMs?: number;
+}
+
+/**
+ * The roster at rest, sealed with the roster key. Opening it checks the key first,
+ * so a wrong key is told apart from damage. While running it polls for members
+ * written by `vitrin roster import` and hands them to the resolver.
+ */
+export class RosterVault implements Lifecycle {
+  private lastSeq = 0;
+  private stopPolling: Unsubscribe | undefined;
+  private listener: ((members: readonly Member[]) => void) | undefined;
+
+  constructor(private readonly options: RosterVaultOptions) {}
+
+  /** Every stored member, opened. Throws VITRIN_ERR_ROSTER_KEY when the key is not the roster's. */
+  loadAll(): Member[] {
+    this.checkKey();
+    return this.read(0);
+  }
+
+  /** Called with members written by another process (`vitrin roster import`) while running. */
+  listen(fn: (members: readonly Member[]) => void): void {
+    this.listener = fn;
+  }
+
+  rotationExponent(): number | undefined {
+    return this.options.store.rotationExponent();
+  }
+
+  /** Seals and writes members in one transaction; the same id replaces the stored member. */
+  write(members: readonly Member[], rotationExponent?: number): void {
+    this.checkKey();
+    const { cipher } = this.options;
+    this.options.store.put(
+      members.map((m) => ({ id: m.id, sealed: cipher.seal(m) })),
+      cipher.keyCheck(),
+      rotationExponent,
+    );
+  }
+
+  erase(memberId: string): boolean {
+    return this.options.store.remove(memberId);
+  }
+
+  count(): number {
+    return this.options.store.count();
+  }
+
+  start(): Promise<void> {
+    this.stopPolling = this.options.clock?.setInterval(() => this.poll(), this.options.pollMs ?? 5_000);
+    return Promise.resolve();
+  }
+
+  stop(): Promise<void> {
+    this.stopPolling?.();
+    this.stopPolling = undefined;
+    return Promise.resolve();
+  }
+
+  /** Picks up members written since the last look; public for tests and `gateway/request/reload`. */
+  poll(): number {
+    try {
+      const members = this.read(this.lastSeq);
+      if (members.length > 0) {
+        this.listener?.(members);
+        this.options.log.info({ members: members.length }, 'roster updated');
+      }
+      return members.length;
+    } catch (err) {
+      this.options.log.error({ err }, 'roster update not read; the next poll retries');
+      return 0;
+    }
+  }
+
+  private read(after: number): Member[] {
+    const rows = this.options.store.since(after);
+    const members = rows.map((row) => this.options.cipher.open(row.id, row.sealed));
+    const last = rows.at(-1);
+    if (last !== undefined) this.lastSeq = last.seq;
+    return members;
+  }
+
+  private checkKey(): void {
+    const check = this.options.store.keyCheck();
+    if (check !== undefined && !this.options.cipher.opensKeyCheck(check)) {
+      throw new VitrinError('VITRIN_ERR_ROSTER_KEY', 'the roster key does not open the stored roster: it was imported under another key');
+    }
+  }
+}

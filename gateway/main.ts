@@ -30,7 +30,8 @@ import { Resolver } from './identity/resolver.js';
 import { RosterCipher } from './identity/roster-cipher.js';
 import { loadRosterKey } from './identity/roster-key.js';
 import { RosterVault } from './identity/roster-vault.js';
-import type { Member, Roster } from './identity/roster.js';
+import { MemberDirectory } from './identity/member-directory.js';
+import type { Member, MemberIdentity, Roster } from './identity/roster.js';
 import { RequestRouter } from './mqtt/request-router.js';
 import { LifecycleStack } from './lifecycle.js';
 import { createRootLogger, type Logger } from './log.js';
@@ -178,6 +179,8 @@ export function openRosterStore(dataDir: string): RosterStore {
 
 interface LoadedRoster {
   readonly roster: Roster;
+  /** Demo members, profiles included; stored members' profiles stay in the vault. */
+  readonly inMemory: readonly Member[];
   readonly vault?: RosterVault;
 }
 
@@ -191,7 +194,7 @@ async function loadRoster(config: Config, env: NodeJS.ProcessEnv, clock: Clock, 
   if (key === undefined && !demo) {
     throw new VitrinError('VITRIN_ERR_ROSTER_KEY', 'production mode needs the roster key (systemd credential roster-key, or VITRIN_ROSTER_KEY): identity keys are stored encrypted');
   }
-  let stored: Member[] = [];
+  let stored: MemberIdentity[] = [];
   let vault: RosterVault | undefined;
   let k = config.identity.rotationExponent;
   if (key !== undefined) {
@@ -203,7 +206,7 @@ async function loadRoster(config: Config, env: NodeJS.ProcessEnv, clock: Clock, 
   }
   const seeded = demo ? demoRoster(config.simulator.seed, Math.max(config.simulator.members, 1), k).members : [];
   log.info({ stored: stored.length, demo: seeded.length, rotationExponent: k }, 'roster loaded');
-  return { roster: { rotationExponent: k, members: [...seeded, ...stored] }, ...(vault === undefined ? {} : { vault }) };
+  return { roster: { rotationExponent: k, members: [...seeded, ...stored] }, inMemory: seeded, ...(vault === undefined ? {} : { vault }) };
 }
 
 function modelDir(dir: string): string {
@@ -290,11 +293,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const store = new SqliteEventStore({ dataDir: resolve(config.data.dir), log: log.child({ module: 'store' }), clock });
     await stack.start('store', () => store.start(), () => store.stop());
 
-    const { roster, vault } = await loadRoster(config, env, clock, log, stack);
+    const { roster, inMemory, vault } = await loadRoster(config, env, clock, log, stack);
     const members = new Resolver(roster, config.identity.appUuid.toLowerCase(), { clock });
+    const directory = new MemberDirectory(members, inMemory, vault);
     await stack.start('resolver', () => members.start(), () => members.stop());
     if (vault !== undefined) {
-      vault.listen((imported) => imported.forEach((member) => members.upsert(member)));
+      vault.listen((imported) =>
+        imported.forEach((member) => {
+          directory.forget(member.id);
+          members.upsert(member);
+        }),
+      );
       await stack.start('roster', () => vault.start(), () => vault.stop());
     }
 
@@ -383,7 +392,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await pos.publishAllPresent();
     const cards = new CardFlow({
       settings: config,
-      members: (id) => members.member(id),
+      members: (id) => directory.get(id),
       scorer,
       pos,
       live,
@@ -393,7 +402,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       log: log.child({ module: 'cards' }),
     });
 
-    const eraser = new MemberEraser({ storeId: config.store.id, resolver: members, tracker, cards, ...(vault === undefined ? {} : { vault }), store, clock, log: log.child({ module: 'erasure' }) });
+    const eraser = new MemberEraser({ storeId: config.store.id, resolver: members, directory, tracker, cards, ...(vault === undefined ? {} : { vault }), store, clock, log: log.child({ module: 'erasure' }) });
     const requests = new RequestRouter({
       bus,
       topics,

@@ -152,6 +152,7 @@ export interface RosterStore extends Lifecycle {
   put(members: readonly { readonly id: string; readonly sealed: Uint8Array }[], keyCheck: Uint8Array, rotationExponent?: number): void;
   /** Members written after `seq`, in the order written. */
   since(seq: number): SealedMember[];
+  get(id: string): SealedMember | undefined;
   /** Deletes a member so that its bytes are overwritten, not only unlinked. */
   remove(id: string): boolean;
   count(): number;

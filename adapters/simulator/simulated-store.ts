@@ -1,7 +1,7 @@
 import { encodeEddystoneEid, encodeIBeacon } from '../../gateway/ble/decode.js';
 import type { Config, ReceiverConfig, ZoneConfig } from '../../gateway/config/schema.js';
 import { computeEid } from '../../gateway/identity/eid.js';
-import type { Member, Roster } from '../../gateway/identity/roster.js';
+import type { MemberIdentity, Roster } from '../../gateway/identity/roster.js';
 import type { Logger } from '../../gateway/log.js';
 import type { Advertisement, AdvertisementSource, Clock, Unsubscribe } from '../../gateway/ports.js';
 import { gaussian, randomAddress, seededRandom } from './random.js';
@@ -14,7 +14,7 @@ interface Leg {
 
 interface Device {
   readonly address: string;
-  readonly member: Member | undefined;
+  readonly member: MemberIdentity | undefined;
   /** iOS phones in the foreground carry the EID prefix in an iBeacon; Android ones send Eddystone-EID. */
   readonly carrier: 'eddystone' | 'ibeacon' | 'stranger';
   readonly legs: Leg[];

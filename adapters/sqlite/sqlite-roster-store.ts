@@ -16,6 +16,7 @@ interface Statements {
   readonly upsert: Database.Statement<[string, Uint8Array, number]>;
   readonly maxSeq: Database.Statement<[], number | null>;
   readonly since: Database.Statement<[number], { id: string; sealed: Buffer; seq: number }>;
+  readonly get: Database.Statement<[string], { id: string; sealed: Buffer; seq: number }>;
   readonly remove: Database.Statement<[string]>;
   readonly count: Database.Statement<[], number>;
 }
@@ -84,6 +85,10 @@ export class SqliteRosterStore implements RosterStore {
     return this.open().since.all(seq);
   }
 
+  get(id: string): SealedMember | undefined {
+    return this.open().get.get(id);
+  }
+
   remove(id: string): boolean {
     const removed = this.open().remove.run(id).changes > 0;
     if (removed) this.db!.pragma('wal_checkpoint(TRUNCATE)');
@@ -107,6 +112,7 @@ function prepare(db: Database.Database): Statements {
     upsert: db.prepare<[string, Uint8Array, number]>('INSERT INTO members (id, sealed, seq) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed, seq = excluded.seq'),
     maxSeq: db.prepare<[], number | null>('SELECT max(seq) FROM members').pluck(),
     since: db.prepare<[number], { id: string; sealed: Buffer; seq: number }>('SELECT id, sealed, seq FROM members WHERE seq > ? ORDER BY seq'),
+    get: db.prepare<[string], { id: string; sealed: Buffer; seq: number }>('SELECT id, sealed, seq FROM members WHERE id = ?'),
     remove: db.prepare<[string]>('DELETE FROM members WHERE id = ?'),
     count: db.prepare<[], number>('SELECT count(*) FROM members').pluck(),
   };

@@ -57,7 +57,7 @@ function demoMember(seed: number, index: number): Member {
 }
 
 /** `count` demo members. The first one always has every consent and is never held out, so the demo shows a card. */
-export function demoRoster(seed: number, count: number, rotationExponent: number): Roster {
+export function demoRoster(seed: number, count: number, rotationExponent: number): Roster<Member> {
   const members = Array.from({ length: count }, (_, i) => demoMember(seed, i));
   if (members[0] !== undefined) {
     members[0] = { ...members[0], holdout: false, consent: { presence: true, personalisation: true, showName: true } };

@@ -4,6 +4,7 @@ import type { ErasureReceipt } from '../contracts/requests.js';
 import type { Logger } from '../log.js';
 import type { PresenceTracker } from '../presence/tracker.js';
 import type { Clock, EventStore } from '../ports.js';
+import type { MemberDirectory } from './member-directory.js';
 import type { Resolver } from './resolver.js';
 import type { RosterVault } from './roster-vault.js';
 
@@ -14,6 +15,8 @@ export interface MemberEraserDeps {
   readonly cards: CardFlow;
   /** Absent when the gateway runs without a stored roster (demo without a roster key). */
   readonly vault?: RosterVault;
+  /** Holds opened profiles; they go with the member. */
+  readonly directory?: MemberDirectory;
   readonly store: EventStore;
   readonly clock: Clock;
   readonly log: Logger;
@@ -40,6 +43,7 @@ export class MemberEraser {
     const { deps } = this;
     const requestedAt = deps.clock.now();
     const inMemory = deps.resolver.erase(order.memberId) !== undefined;
+    deps.directory?.forget(order.memberId);
     const present = deps.tracker.forget(order.memberId, requestedAt) !== undefined;
     const cardsWithdrawn = (await deps.cards.withdraw(order.memberId, 'erased')) ? 1 : 0;
     const roster = deps.vault?.erase(order.memberId) ?? false;

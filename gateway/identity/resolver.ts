@@ -1,10 +1,10 @@
 import type { Frame } from '../ble/decode.js';
 import type { Clock, Lifecycle, Unsubscribe } from '../ports.js';
 import { EidCalculator, emptyTable, release, SHARED, type PeriodTable, type SlotKeys } from './eid-tables.js';
-import type { Member, Roster } from './roster.js';
+import type { MemberIdentity, Roster } from './roster.js';
 
 export type Resolution =
-  | { readonly status: 'member'; readonly member: Member }
+  | { readonly status: 'member'; readonly member: MemberIdentity }
   /** Not a member's identifier: drop it without a trace. */
   | { readonly status: 'unknown' }
   /** A 4-byte iBeacon prefix that two members share this period: never guessed. */
@@ -38,7 +38,7 @@ export interface ResolverCounts {
  * out of every table at once; a changed member gets a new slot.
  */
 export class Resolver implements Lifecycle {
-  private readonly slots: (Member | undefined)[] = [];
+  private readonly slots: (MemberIdentity | undefined)[] = [];
   private readonly slotById = new Map<string, number>();
   private readonly tables = new Map<number, PeriodTable>();
   private readonly calculator: EidCalculator;
@@ -122,7 +122,7 @@ export class Resolver implements Lifecycle {
   }
 
   /** Remembers that `address` belongs to `member` until the period turns (the phone then takes a new address). */
-  rememberAddress(address: string, member: Member, nowMs: number): void {
+  rememberAddress(address: string, member: MemberIdentity, nowMs: number): void {
     this.turnAddressPeriod(nowMs);
     const slot = this.slotById.get(member.id);
     if (slot === undefined) return;
@@ -133,13 +133,13 @@ export class Resolver implements Lifecycle {
   }
 
   /** The member last resolved at `address` in this period, if any. */
-  memberAtAddress(address: string, nowMs: number): Member | undefined {
+  memberAtAddress(address: string, nowMs: number): MemberIdentity | undefined {
     this.turnAddressPeriod(nowMs);
     const slot = this.addresses.get(address);
     return slot === undefined ? undefined : this.slots[slot];
   }
 
-  member(id: string): Member | undefined {
+  member(id: string): MemberIdentity | undefined {
     const slot = this.slotById.get(id);
     return slot === undefined ? undefined : this.slots[slot];
   }
@@ -153,7 +153,7 @@ export class Resolver implements Lifecycle {
   }
 
   /** Adds a member, or replaces one with the same id (new key, consent or profile). */
-  upsert(member: Member): void {
+  upsert(member: MemberIdentity): void {
     const existing = this.slotById.get(member.id);
     if (existing !== undefined) {
       const before = this.slots[existing]!;
@@ -172,7 +172,7 @@ export class Resolver implements Lifecycle {
   }
 
   /** Forgets a member at once: key, profile and every identifier. Returns the member that was erased. */
-  erase(id: string): Member | undefined {
+  erase(id: string): MemberIdentity | undefined {
     const slot = this.slotById.get(id);
     if (slot === undefined) return undefined;
     const member = this.slots[slot];

@@ -2,7 +2,7 @@ import { VitrinError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Clock, Lifecycle, RosterStore, Unsubscribe } from '../ports.js';
 import type { RosterCipher } from './roster-cipher.js';
-import type { Member } from './roster.js';
+import type { Member, MemberIdentity } from './roster.js';
 
 export interface RosterVaultOptions {
   readonly store: RosterStore;
@@ -21,18 +21,22 @@ export interface RosterVaultOptions {
 export class RosterVault implements Lifecycle {
   private lastSeq = 0;
   private stopPolling: Unsubscribe | undefined;
-  private listener: ((members: readonly Member[]) => void) | undefined;
+  private listener: ((members: readonly MemberIdentity[]) => void) | undefined;
 
   constructor(private readonly options: RosterVaultOptions) {}
 
-  /** Every stored member, opened. Throws VITRIN_ERR_ROSTER_KEY when the key is not the roster's. */
-  loadAll(): Member[] {
+  /**
+   * Every stored member's identity (id, key, consent, holdout). Profiles are dropped
+   * after opening: with 100,000 members they would be most of the process's memory,
+   * and only a card needs one. Throws VITRIN_ERR_ROSTER_KEY when the key is not the roster's.
+   */
+  loadAll(): MemberIdentity[] {
     this.checkKey();
     return this.read(0);
   }
 
   /** Called with members written by another process (`vitrin roster import`) while running. */
-  listen(fn: (members: readonly Member[]) => void): void {
+  listen(fn: (members: readonly MemberIdentity[]) => void): void {
     this.listener = fn;
   }
 
@@ -49,6 +53,12 @@ export class RosterVault implements Lifecycle {
       cipher.keyCheck(),
       rotationExponent,
     );
+  }
+
+  /** One member with the profile, opened from disk. */
+  member(memberId: string): Member | undefined {
+    const row = this.options.store.get(memberId);
+    return row === undefined ? undefined : this.options.cipher.open(row.id, row.sealed);
   }
 
   erase(memberId: string): boolean {
@@ -85,9 +95,9 @@ export class RosterVault implements Lifecycle {
     }
   }
 
-  private read(after: number): Member[] {
+  private read(after: number): MemberIdentity[] {
     const rows = this.options.store.since(after);
-    const members = rows.map((row) => this.options.cipher.open(row.id, row.sealed));
+    const members = rows.map((row) => identityOf(this.options.cipher.open(row.id, row.sealed)));
     const last = rows.at(-1);
     if (last !== undefined) this.lastSeq = last.seq;
     return members;
@@ -99,4 +109,9 @@ export class RosterVault implements Lifecycle {
       throw new VitrinError('VITRIN_ERR_ROSTER_KEY', 'the roster key does not open the stored roster: it was imported under another key');
     }
   }
+}
+
+function identityOf(member: Member): MemberIdentity {
+  // A fresh 16-byte copy: a slice would keep the whole opened record's buffer alive.
+  return { id: member.id, identityKey: Uint8Array.from(member.identityKey), consent: member.consent, holdout: member.holdout };
 }

@@ -55,8 +55,11 @@ export interface Member {
   readonly profile: MemberProfile;
 }
 
-export interface Roster {
+/** What recognising a member needs; the profile stays sealed on disk until a card needs it. */
+export type MemberIdentity = Omit<Member, 'profile'>;
+
+export interface Roster<M extends MemberIdentity = MemberIdentity> {
   /** K: every member's app rotates its identifier every 2^K seconds. */
   readonly rotationExponent: number;
-  readonly members: readonly Member[];
+  readonly members: readonly M[];
 }

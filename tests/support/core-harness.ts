@@ -6,7 +6,7 @@ import { PosDelivery } from '../../gateway/cards/pos-delivery.js';
 import type { Config } from '../../gateway/config/schema.js';
 import { demoRoster } from '../../gateway/identity/demo-roster.js';
 import { Resolver } from '../../gateway/identity/resolver.js';
-import type { Roster } from '../../gateway/identity/roster.js';
+import type { Member, Roster } from '../../gateway/identity/roster.js';
 import { createMetrics } from '../../gateway/metrics.js';
 import { topicsFor } from '../../gateway/mqtt/topics.js';
 import { Pipeline } from '../../gateway/pipeline.js';
@@ -24,7 +24,7 @@ export const TEST_FEATURES = [
 ];
 
 /** The core pipeline wired to in-memory fakes and a fake clock, fed by the simulated store. */
-export function coreHarness(options: { config?: Config; roster?: Roster } = {}) {
+export function coreHarness(options: { config?: Config; roster?: Roster<Member> } = {}) {
   const config = options.config ?? testConfig();
   const roster = options.roster ?? demoRoster(config.simulator.seed, config.simulator.members, config.identity.rotationExponent);
   const clock = new FakeClock();

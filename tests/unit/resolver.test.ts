@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { demoRoster } from '../../gateway/identity/demo-roster.js';
 import { computeEid } from '../../gateway/identity/eid.js';
 import { Resolver } from '../../gateway/identity/resolver.js';
-import type { Member } from '../../gateway/identity/roster.js';
+import type { Member, MemberIdentity } from '../../gateway/identity/roster.js';
 import { FakeClock } from '../fakes/fake-clock.js';
 
 const APP_UUID = '6a1d5e0c-8f3b-4c2e-9a7d-2b5f1e3c4d60';
@@ -11,7 +11,7 @@ const NOW = 1_795_000_000_000;
 const roster = demoRoster(1, 5, K);
 const alice = roster.members[0]!;
 
-function eddystone(member: Member, seconds: number) {
+function eddystone(member: MemberIdentity, seconds: number) {
   return { kind: 'eddystone-eid' as const, txPower: -4, eid: computeEid(member.identityKey, K, seconds) };
 }
 

@@ -40,7 +40,10 @@ describe('the roster at rest', () => {
     }
     const again = vaultIn(dir, key);
     await again.store.start();
-    expect(again.vault.loadAll()).toEqual(members.map((m) => ({ ...m, identityKey: Buffer.from(m.identityKey) })));
+    // Loading keeps identities only; a profile is opened when a card needs it.
+    expect(again.vault.loadAll()).toEqual(members.map(({ profile: _, ...identity }) => ({ ...identity, identityKey: Uint8Array.from(identity.identityKey) })));
+    expect(again.vault.member(members[1]!.id)).toEqual({ ...members[1], identityKey: Buffer.from(members[1]!.identityKey) });
+    expect(again.vault.member('m-nobody')).toBeUndefined();
     expect(again.vault.rotationExponent()).toBe(10);
     await again.store.stop();
   });

@@ -150,8 +150,8 @@ export interface RosterStore extends Lifecycle {
   rotationExponent(): number | undefined;
   /** Inserts or replaces members in one transaction, with the key check and, if given, the rotation exponent. */
   put(members: readonly { readonly id: string; readonly sealed: Uint8Array }[], keyCheck: Uint8Array, rotationExponent?: number): void;
-  /** Members written after `seq`, in the order written. */
-  since(seq: number): SealedMember[];
+  /** Up to `limit` members written after `seq`, in the order written. */
+  since(seq: number, limit: number): SealedMember[];
   get(id: string): SealedMember | undefined;
   /** Deletes a member so that its bytes are overwritten, not only unlinked. */
   remove(id: string): boolean;

@@ -15,7 +15,7 @@ interface Statements {
   readonly setMeta: Database.Statement<[string, Uint8Array]>;
   readonly upsert: Database.Statement<[string, Uint8Array, number]>;
   readonly maxSeq: Database.Statement<[], number | null>;
-  readonly since: Database.Statement<[number], { id: string; sealed: Buffer; seq: number }>;
+  readonly since: Database.Statement<[number, number], { id: string; sealed: Buffer; seq: number }>;
   readonly get: Database.Statement<[string], { id: string; sealed: Buffer; seq: number }>;
   readonly remove: Database.Statement<[string]>;
   readonly count: Database.Statement<[], number>;
@@ -81,8 +81,8 @@ export class SqliteRosterStore implements RosterStore {
     }).immediate();
   }
 
-  since(seq: number): SealedMember[] {
-    return this.open().since.all(seq);
+  since(seq: number, limit: number): SealedMember[] {
+    return this.open().since.all(seq, limit);
   }
 
   get(id: string): SealedMember | undefined {
@@ -111,7 +111,7 @@ function prepare(db: Database.Database): Statements {
     setMeta: db.prepare<[string, Uint8Array]>('INSERT INTO roster_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
     upsert: db.prepare<[string, Uint8Array, number]>('INSERT INTO members (id, sealed, seq) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed, seq = excluded.seq'),
     maxSeq: db.prepare<[], number | null>('SELECT max(seq) FROM members').pluck(),
-    since: db.prepare<[number], { id: string; sealed: Buffer; seq: number }>('SELECT id, sealed, seq FROM members WHERE seq > ? ORDER BY seq'),
+    since: db.prepare<[number, number], { id: string; sealed: Buffer; seq: number }>('SELECT id, sealed, seq FROM members WHERE seq > ? ORDER BY seq LIMIT ?'),
     get: db.prepare<[string], { id: string; sealed: Buffer; seq: number }>('SELECT id, sealed, seq FROM members WHERE id = ?'),
     remove: db.prepare<[string]>('DELETE FROM members WHERE id = ?'),
     count: db.prepare<[], number>('SELECT count(*) FROM members').pluck(),

@@ -2,7 +2,7 @@ import { VitrinError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Clock, Lifecycle, RosterStore, Unsubscribe } from '../ports.js';
 import type { RosterCipher } from './roster-cipher.js';
-import type { Member, MemberIdentity } from './roster.js';
+import type { ConsentScopes, Member, MemberIdentity } from './roster.js';
 
 export interface RosterVaultOptions {
   readonly store: RosterStore;
@@ -95,11 +95,16 @@ export class RosterVault implements Lifecycle {
     }
   }
 
+  /** Page by page, so that opening 100,000 records never holds more than a page of them at once. */
   private read(after: number): MemberIdentity[] {
-    const rows = this.options.store.since(after);
-    const members = rows.map((row) => identityOf(this.options.cipher.open(row.id, row.sealed)));
-    const last = rows.at(-1);
-    if (last !== undefined) this.lastSeq = last.seq;
+    const members: MemberIdentity[] = [];
+    for (let seq = after; ; ) {
+      const rows = this.options.store.since(seq, PAGE);
+      for (const row of rows) members.push(identityOf(this.options.cipher.open(row.id, row.sealed)));
+      const last = rows.at(-1);
+      if (last === undefined) break;
+      seq = this.lastSeq = last.seq;
+    }
     return members;
   }
 
@@ -111,7 +116,18 @@ export class RosterVault implements Lifecycle {
   }
 }
 
+const PAGE = 1_000;
+
+/** One shared object per combination of consents: 100,000 members need eight, not 100,000. */
+const CONSENTS = new Map<number, ConsentScopes>();
+function internConsent(c: ConsentScopes): ConsentScopes {
+  const code = (c.presence ? 1 : 0) | (c.personalisation ? 2 : 0) | (c.showName ? 4 : 0);
+  let shared = CONSENTS.get(code);
+  if (shared === undefined) CONSENTS.set(code, (shared = Object.freeze({ presence: c.presence, personalisation: c.personalisation, showName: c.showName })));
+  return shared;
+}
+
 function identityOf(member: Member): MemberIdentity {
   // A fresh 16-byte copy: a slice would keep the whole opened record's buffer alive.
-  return { id: member.id, identityKey: Uint8Array.from(member.identityKey), consent: member.consent, holdout: member.holdout };
+  return { id: member.id, identityKey: Uint8Array.from(member.identityKey), consent: internConsent(member.consent), holdout: member.holdout };
 }

@@ -2,8 +2,9 @@
 // exporting a Benchmark and one line here; run.ts needs no change.
 import type { Benchmark } from './benchmark.js';
 import { decodeBenchmark } from './decode-bench.js';
+import { resolveBenchmark } from './resolve-bench.js';
 import { storeBench } from './store-bench.js';
 
 export type { Benchmark } from './benchmark.js';
 
-export const BENCHMARKS: readonly Benchmark[] = [storeBench, decodeBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [storeBench, decodeBenchmark, resolveBenchmark];

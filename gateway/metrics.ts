@@ -22,7 +22,7 @@ export function createMetrics(probes: MetricProbes) {
     registry,
     advertisements: new Counter({
       name: 'vitrin_advertisements_total',
-      help: 'Advertising reports by outcome: member, dropped (not a member), undecodable, ambiguous.',
+      help: 'Advertising reports by outcome: member, stranger (an identifier of nobody here), other (no identifier), ambiguous (an iBeacon prefix two members share), background (an iOS background advert whose EID must be read over GATT).',
       labelNames: ['result'] as const,
       registers,
     }),

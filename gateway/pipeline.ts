@@ -1,5 +1,7 @@
+import { hasOverflowBit } from './ble/apple-overflow.js';
 import { decodeAdvertisement } from './ble/decode.js';
 import type { CardFlow } from './cards/card-flow.js';
+import type { MemberIdentity } from './identity/roster.js';
 import type { Resolver } from './identity/resolver.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
@@ -16,6 +18,13 @@ export interface PipelineDeps {
   readonly metrics: Metrics;
   readonly clock: Clock;
   readonly log: Logger;
+  /**
+   * iOS in the background: adverts carrying this bit of Apple's overflow area (-1: none)
+   * from an address not yet known go to `background`, which reads the EID over GATT and
+   * hands it back through `ingestEid`.
+   */
+  readonly overflowBit?: number;
+  readonly background?: { offer(ad: Advertisement): void };
 }
 
 const SWEEP_INTERVAL_MS = 1000;
@@ -44,24 +53,44 @@ export class Pipeline implements Lifecycle {
   }
 
   ingest(ad: Advertisement): void {
-    const { metrics } = this.deps;
+    const { metrics, resolver } = this.deps;
     const frame = decodeAdvertisement(ad.data);
     if (frame === undefined) {
+      const bit = this.deps.overflowBit ?? -1;
+      if (bit >= 0 && hasOverflowBit(ad.data, bit)) return this.ingestBackground(ad);
       metrics.advertisements.inc({ result: 'other' });
       return;
     }
-    const resolution = this.deps.resolver.resolve(frame, ad.receivedAt);
+    const resolution = resolver.resolve(frame, ad.receivedAt);
     if (resolution.status !== 'member') {
       metrics.advertisements.inc({ result: resolution.status === 'ambiguous' ? 'ambiguous' : 'stranger' });
       return;
     }
-    metrics.advertisements.inc({ result: 'member' });
-    const moments = this.deps.tracker.observe({
-      memberId: resolution.member.id,
-      receiverId: ad.receiverId,
-      rssi: ad.rssi,
-      at: ad.receivedAt,
-    });
+    this.observe(ad, resolution.member);
+  }
+
+  /** An EID read over GATT from the device that sent `ad`. */
+  ingestEid(ad: Advertisement, eid: Uint8Array): void {
+    const resolution = this.deps.resolver.resolveEid(eid, ad.receivedAt);
+    if (resolution.status !== 'member') {
+      this.deps.metrics.advertisements.inc({ result: resolution.status === 'ambiguous' ? 'ambiguous' : 'stranger' });
+      return;
+    }
+    this.observe(ad, resolution.member);
+  }
+
+  /** A background iOS advert carries no identifier: the address, once resolved this period, stands for the member. */
+  private ingestBackground(ad: Advertisement): void {
+    const member = this.deps.resolver.memberAtAddress(ad.address, ad.receivedAt);
+    if (member !== undefined) return this.observe(ad, member);
+    this.deps.metrics.advertisements.inc({ result: 'background' });
+    this.deps.background?.offer(ad);
+  }
+
+  private observe(ad: Advertisement, member: MemberIdentity): void {
+    this.deps.metrics.advertisements.inc({ result: 'member' });
+    this.deps.resolver.rememberAddress(ad.address, member, ad.receivedAt);
+    const moments = this.deps.tracker.observe({ memberId: member.id, receiverId: ad.receiverId, rssi: ad.rssi, at: ad.receivedAt });
     this.emit(moments);
   }
 

@@ -15,6 +15,8 @@ import { SqliteEventStore } from '../adapters/sqlite/sqlite-event-store.js';
 import { SqliteRosterStore } from '../adapters/sqlite/sqlite-roster-store.js';
 import { SdNotifier } from '../adapters/systemd/sd-notify.js';
 import { NobleSource } from '../adapters/ble-noble/noble-source.js';
+import { NobleGattReader } from '../adapters/ble-noble/gatt-reader.js';
+import { BackgroundEidReader } from './identity/background-eid.js';
 import { CardFlow } from './cards/card-flow.js';
 import { LiveFeed } from './cards/live-feed.js';
 import { PosDelivery } from './cards/pos-delivery.js';
@@ -116,6 +118,7 @@ export function openRadio(config: Config, receiverId: string | undefined, log: L
     device: adapter.device,
     receiverId: adapter.receiver,
     ...(index === 0 && ble.uart !== '' ? { uart: ble.uart } : {}),
+    overflowBit: config.identity.ios.overflowBit,
     startTimeoutMs: ble.startTimeoutSeconds * 1000,
     clock,
     log: log.child({ module: 'ble', receiver: adapter.receiver }),
@@ -348,6 +351,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
     const watchdogs: RadioWatchdog[] = [];
     const metrics = createMetrics({
+      gattReads: () => {
+        const counts = background?.counts();
+        return counts === undefined
+          ? undefined
+          : { started: counts.readsStarted, succeeded: counts.readsSucceeded, failed: counts.readsFailed, cache_hit: counts.cacheHits, backoff: counts.skippedBackoff, banned: counts.skippedBanned, busy: counts.skippedBusy };
+      },
       mqttConnected: () => bus.isConnected(),
       outboxDepth: () => store.outboxDepth(),
       radios: () =>
@@ -442,9 +451,25 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       () => app.close(),
     );
 
-    const pipeline = new Pipeline({
+    // iOS members in the background need a GATT read, which only a local adapter can make.
+    const background =
+      radios.length > 0 && config.identity.ios.overflowBit >= 0
+        ? new BackgroundEidReader({
+            ios: config.identity.ios,
+            rotationExponent: roster.rotationExponent,
+            reader: new NobleGattReader({ hosts: radios, clock }),
+            clock,
+            log: log.child({ module: 'background-eid' }),
+            onEid: (ad, eid) => pipeline.ingestEid(ad, eid),
+            localReceivers: radios.map((r) => r.receiverId),
+          })
+        : undefined;
+    if (background !== undefined) await stack.start('background-eid', () => background.start(), () => background.stop());
+    const pipeline: Pipeline = new Pipeline({
       source,
       resolver: members,
+      overflowBit: config.identity.ios.overflowBit,
+      ...(background === undefined ? {} : { background }),
       tracker,
       cards,
       store,

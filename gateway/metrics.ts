@@ -11,6 +11,8 @@ export interface MetricProbes {
   readonly outboxDepth: () => number;
   /** The local Bluetooth adapters; none for the simulator and replays. */
   readonly radios?: () => readonly RadioProbe[];
+  /** Cumulative GATT reads of background iOS devices by outcome; undefined when the path is off. */
+  readonly gattReads?: () => Readonly<Record<string, number>> | undefined;
 }
 
 /** Every Prometheus series Vitrin exports; all names start with `vitrin_`. Probes are read at scrape time. */
@@ -83,6 +85,18 @@ export function createMetrics(probes: MetricProbes) {
       help: 'ESPresense node messages by outcome: accepted (the app iBeacon), other (any other device, dropped unread), invalid, unknown-room.',
       labelNames: ['outcome'] as const,
       registers,
+    }),
+    gattReads: new Counter({
+      name: 'vitrin_ios_gatt_reads_total',
+      help: 'Background iOS devices: GATT reads by outcome (started, succeeded, failed, cache hits, skipped for backoff, ban, busy).',
+      labelNames: ['outcome'] as const,
+      registers,
+      collect() {
+        const counts = probes.gattReads?.();
+        if (counts === undefined) return;
+        this.reset();
+        for (const [outcome, value] of Object.entries(counts)) if (value > 0) this.inc({ outcome }, value);
+      },
     }),
     outboxDepth: new Gauge({
       name: 'vitrin_outbox_depth',

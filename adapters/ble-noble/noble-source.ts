@@ -1,8 +1,10 @@
 import type { Noble, Peripheral } from '@stoprocent/noble';
+import { hasOverflowBit } from '../../gateway/ble/apple-overflow.js';
 import { VitrinError } from '../../gateway/errors.js';
 import type { Logger } from '../../gateway/log.js';
 import type { Advertisement, AdvertisementSource, Clock, RadioControl, RadioState, Unsubscribe } from '../../gateway/ports.js';
 import { advertisingData } from './advertising-data.js';
+import { HeldPeripherals, type PeripheralLease } from './held-peripherals.js';
 import { forgetPeripheral, nobleCacheSizes, type NobleCacheSizes } from './noble-cache.js';
 
 export interface NobleSourceOptions {
@@ -13,9 +15,19 @@ export interface NobleSourceOptions {
   /** An HCI UART path instead of the kernel socket (hci binding). */
   readonly uart?: string;
   readonly startTimeoutMs: number;
+  /**
+   * identity.ios.overflowBit: connectable reports with this bit of Apple's overflow area
+   * keep their noble Peripheral for HOLD_MS, so a GATT read can connect. -1 or absent: none.
+   */
+  readonly overflowBit?: number;
   readonly clock: Clock;
   readonly log: Logger;
 }
+
+/** Long enough for the core to start a read after the report; the phone advertises again well within it. */
+const HOLD_MS = 10_000;
+/** Background iOS phones in reach of one adapter at once, with room to spare; beyond it the oldest hold goes. */
+const HOLD_LIMIT = 256;
 
 /**
  * One Bluetooth adapter through @stoprocent/noble, scanning with duplicates allowed
@@ -28,6 +40,8 @@ export class NobleSource implements AdvertisementSource, RadioControl {
   private readonly listeners = new Set<(ad: Advertisement) => void>();
   private noble: Noble | undefined;
   private current: RadioState = 'starting';
+  private held: HeldPeripherals | undefined;
+  private scanning: Promise<void> | undefined;
 
   constructor(private readonly options: NobleSourceOptions) {}
 
@@ -42,6 +56,26 @@ export class NobleSource implements AdvertisementSource, RadioControl {
 
   state(): RadioState {
     return this.current;
+  }
+
+  /** The held Peripheral of a device heard with our overflow bit, for one GATT read (gatt-reader.ts). */
+  checkout(address: string): PeripheralLease | undefined {
+    return this.held?.checkout(address, this.options.clock.now());
+  }
+
+  /**
+   * noble's hci binding stops scanning to connect and does not start it again; the GATT
+   * reader calls this once a connection attempt is over, and waits for it before the
+   * next attempt (see gatt-reader.ts). Never rejects: a failure is logged, the watchdog
+   * restarts a scan that stays silent.
+   */
+  async resumeScanning(): Promise<void> {
+    if (this.current !== 'scanning') return;
+    try {
+      await withTimeout(this.scan(), 2000);
+    } catch (err) {
+      this.options.log.error({ err, receiver: this.options.receiverId }, 'cannot resume scanning after a GATT connection');
+    }
   }
 
   /** What noble holds per address right now: stays near zero however many addresses pass. */
@@ -86,8 +120,16 @@ export class NobleSource implements AdvertisementSource, RadioControl {
             ...(uart === undefined || uart === '' ? {} : { hciDriver: 'uart', bindParams: { uart: { port: uart, baudRate: 1_000_000 } } }),
           });
     this.noble = noble;
+    this.held = new HeldPeripherals(HOLD_LIMIT, HOLD_MS, (peripheral) => forgetPeripheral(noble, peripheral));
     noble.on('stateChange', (state: string) => this.onStateChange(state));
     noble.on('discover', (peripheral: Peripheral) => this.onDiscover(peripheral));
+    // noble prints its warnings to the console, with device ids (addresses) in them, e.g.
+    // after a GATT link it no longer tracks; they go to the log at debug, ids masked.
+    const emitter = noble as unknown as NodeJS.EventEmitter;
+    emitter.removeAllListeners('warning');
+    emitter.on('warning', (message: unknown) =>
+      this.options.log.debug({ receiver: this.options.receiverId, warning: String(message).replace(/[0-9a-f]{12}|(?:[0-9a-f]{2}:){5}[0-9a-f]{2}/gi, '[device]') }, 'noble warning'),
+    );
     try {
       await this.waitForPoweredOn(noble);
       await this.scan();
@@ -101,9 +143,12 @@ export class NobleSource implements AdvertisementSource, RadioControl {
   private async close(): Promise<void> {
     const noble = this.noble;
     this.noble = undefined;
+    this.held?.clear();
+    this.held = undefined;
     if (noble === undefined) return;
     noble.removeAllListeners('discover');
     noble.removeAllListeners('stateChange');
+    (noble as unknown as NodeJS.EventEmitter).removeAllListeners('warning');
     try {
       await withTimeout(noble.stopScanningAsync(), 2000);
     } catch {
@@ -112,10 +157,17 @@ export class NobleSource implements AdvertisementSource, RadioControl {
     noble.stop();
   }
 
-  private async scan(): Promise<void> {
+  /** One start at a time: noble drops the callback of a start issued while another is pending. */
+  private scan(): Promise<void> {
+    this.scanning ??= this.startScanning().finally(() => (this.scanning = undefined));
+    return this.scanning;
+  }
+
+  private async startScanning(): Promise<void> {
     const noble = this.noble;
     if (noble === undefined) return;
     await noble.startScanningAsync([], true);
+    if (this.current === 'scanning') return;
     this.current = 'scanning';
     this.options.log.info({ receiver: this.options.receiverId, binding: this.options.binding, device: `hci${this.options.device}` }, 'scanning');
   }
@@ -131,7 +183,10 @@ export class NobleSource implements AdvertisementSource, RadioControl {
       data: advertisingData(peripheral.advertisement),
       receivedAt: this.options.clock.now(),
     };
-    forgetPeripheral(noble, peripheral);
+    const held = this.held;
+    held?.sweep(ad.receivedAt);
+    if (held !== undefined && peripheral.connectable && hasOverflowBit(ad.data, this.options.overflowBit ?? -1)) held.hold(ad.address, peripheral, ad.receivedAt);
+    else if (held?.has(ad.address) !== true) forgetPeripheral(noble, peripheral);
     for (const listener of this.listeners) listener(ad);
   }
 

@@ -26,7 +26,13 @@ const Receiver = Type.Object(
   {
     id: Id('Receiver id; one per BLE adapter or remote receiver.'),
     zone: Type.String({ description: 'The zone this receiver covers (zones[].id).' }),
-    rssiOffset: Type.Number({ default: 0, minimum: -30, maximum: 30, description: 'Calibration added to every RSSI.' }),
+    rssiOffset: Type.Number({ default: 0, minimum: -30, maximum: 30, description: 'Calibration added to every RSSI (vitrin calibrate prints it).' }),
+    pathLossExponent: Type.Number({
+      default: 2.2,
+      minimum: 1.5,
+      maximum: 5,
+      description: 'How fast the signal falls with distance here: 2 in open space, 2.5-4 among shelves and people.',
+    }),
   },
   { additionalProperties: false },
 );
@@ -182,7 +188,14 @@ export const ConfigSchema = Type.Object(
     presence: Type.Object(
       {
         leaveTimeoutSeconds: Type.Number({ minimum: 5 }),
-        smoothing: Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'Weight of a new RSSI sample in the moving average.' }),
+        backgroundLeaveTimeoutSeconds: Type.Number({
+          minimum: 5,
+          description: 'Leave timeout for members heard only through the iOS background path, whose phones advertise with long gaps.',
+        }),
+        filter: Type.Union([Type.Literal('kalman'), Type.Literal('median'), Type.Literal('ema')], {
+          description: 'RSSI smoothing per member and receiver: kalman (default), median of a short window with outliers rejected, or an exponential moving average.',
+        }),
+        smoothing: Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'ema filter: weight of a new RSSI sample.' }),
         zoneMarginDb: Type.Number({ minimum: 0, description: 'How far a challenger zone must lead before the member moves.' }),
         zoneSamples: Type.Integer({ minimum: 1, description: 'For how many samples in a row it must lead.' }),
         staleReceiverSeconds: Type.Number({ minimum: 1, description: 'A receiver not hearing the member this long no longer counts.' }),

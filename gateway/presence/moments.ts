@@ -18,6 +18,10 @@ export interface Sighting {
   readonly receiverId: string;
   readonly rssi: number;
   readonly at: number;
+  /** The frame's calibrated power at 1 m (dBm): iBeacon's measured power, Eddystone's TX power at 0 m minus 41. Absent: -59, a typical phone. */
+  readonly measuredPower?: number;
+  /** Heard through the iOS background path (overflow advert, EID read over GATT): such phones advertise in bursts with long gaps. */
+  readonly background?: boolean;
 }
 
 export interface PresentMember {

@@ -168,10 +168,13 @@ export const resolveBenchmark: Benchmark = {
     progress(`slowest background slice: ${sliceMs.toFixed(2)} ms`);
 
     const resolverSmall = new Resolver(small, APP_UUID);
+    const medium: Roster = { rotationExponent: K, members: big.members.slice(0, 10_000) };
+    const resolverMedium = new Resolver(medium, APP_UUID);
     const resolverBig = new Resolver(big, APP_UUID);
     const ns10 = nsPerAdvert(resolverSmall, stream(small.members, 3));
+    const ns10k = nsPerAdvert(resolverMedium, stream(medium.members, 3));
     const ns100k = nsPerAdvert(resolverBig, stream(big.members, 3));
-    progress(`resolve: ${ns10.toFixed(0)} ns/advert with 10 members, ${ns100k.toFixed(0)} ns with 100,000`);
+    progress(`resolve: ${ns10.toFixed(0)} ns/advert with 10 members, ${ns10k.toFixed(0)} with 10,000, ${ns100k.toFixed(0)} with 100,000`);
 
     const baseline = await serviceRssMb(0);
     progress(`service RSS with no stored members: ${baseline.toFixed(1)} MB`);
@@ -181,6 +184,7 @@ export const resolveBenchmark: Benchmark = {
       tableBuildMs100k: Math.round(tableBuildMs100k),
       backgroundSliceMaxMs: Math.round(sliceMs * 100) / 100,
       nsPerAdvert10: Math.round(ns10),
+      nsPerAdvert10k: Math.round(ns10k),
       nsPerAdvert100k: Math.round(ns100k),
       ratio: Math.round((ns100k / ns10) * 100) / 100,
       rssMb100k: Math.round(loaded * 10) / 10,

@@ -100,9 +100,17 @@ export class VirtualHciController {
     return this.scanning ? Promise.resolve() : new Promise((resolve) => this.scanWaiters.push(resolve));
   }
 
-  /** Sends the given events now, as a controller would while scanning. */
+  /**
+   * Sends the given events, as a controller would while scanning: at a radio's pace, a
+   * millisecond's pause every 32 reports. Unpaced, thousands of reports overflow the
+   * pseudo-terminal's 4 KiB input queue when the test machine is busy, and the tty
+   * drops bytes that a real UART link with flow control would have held back.
+   */
   send(events: readonly Uint8Array[]): void {
-    for (const event of events) this.write(event);
+    events.forEach((event, i) => {
+      this.write(event);
+      if (i % 32 === 31) this.writing = this.writing.then(() => new Promise<void>((resolve) => setTimeout(resolve, 1)));
+    });
   }
 
   /** A phone in range that accepts connections. */

@@ -1,5 +1,6 @@
 import { hasOverflowBit } from './ble/apple-overflow.js';
 import { decodeAdvertisement } from './ble/decode.js';
+import { EDDYSTONE_0M_TO_1M_DB } from './presence/distance.js';
 import type { CardFlow } from './cards/card-flow.js';
 import type { MemberIdentity } from './identity/roster.js';
 import type { Resolver } from './identity/resolver.js';
@@ -66,7 +67,8 @@ export class Pipeline implements Lifecycle {
       metrics.advertisements.inc({ result: resolution.status === 'ambiguous' ? 'ambiguous' : 'stranger' });
       return;
     }
-    this.observe(ad, resolution.member);
+    const measuredPower = frame.kind === 'ibeacon' ? frame.measuredPower : frame.txPower - EDDYSTONE_0M_TO_1M_DB;
+    this.observe(ad, resolution.member, measuredPower, false);
   }
 
   /** An EID read over GATT from the device that sent `ad`. */
@@ -76,21 +78,28 @@ export class Pipeline implements Lifecycle {
       this.deps.metrics.advertisements.inc({ result: resolution.status === 'ambiguous' ? 'ambiguous' : 'stranger' });
       return;
     }
-    this.observe(ad, resolution.member);
+    this.observe(ad, resolution.member, undefined, true);
   }
 
   /** A background iOS advert carries no identifier: the address, once resolved this period, stands for the member. */
   private ingestBackground(ad: Advertisement): void {
     const member = this.deps.resolver.memberAtAddress(ad.address, ad.receivedAt);
-    if (member !== undefined) return this.observe(ad, member);
+    if (member !== undefined) return this.observe(ad, member, undefined, true);
     this.deps.metrics.advertisements.inc({ result: 'background' });
     this.deps.background?.offer(ad);
   }
 
-  private observe(ad: Advertisement, member: MemberIdentity): void {
+  private observe(ad: Advertisement, member: MemberIdentity, measuredPower: number | undefined, background: boolean): void {
     this.deps.metrics.advertisements.inc({ result: 'member' });
     this.deps.resolver.rememberAddress(ad.address, member, ad.receivedAt);
-    const moments = this.deps.tracker.observe({ memberId: member.id, receiverId: ad.receiverId, rssi: ad.rssi, at: ad.receivedAt });
+    const moments = this.deps.tracker.observe({
+      memberId: member.id,
+      receiverId: ad.receiverId,
+      rssi: ad.rssi,
+      at: ad.receivedAt,
+      ...(measuredPower === undefined ? {} : { measuredPower }),
+      ...(background ? { background } : {}),
+    });
     this.emit(moments);
   }
 

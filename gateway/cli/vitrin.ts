@@ -2,6 +2,7 @@ import { loadConfig } from '../config/load.js';
 import { isVitrinError, VitrinError } from '../errors.js';
 import type { GatewayOptions, RunningGateway } from '../main.js';
 import { parseArgs, stringFlag } from './args.js';
+import { calibrateCommand } from './calibrate-command.js';
 import { configCheck, configSchemaJson, type Output } from './config-command.js';
 import { decodeCommand } from './decode-command.js';
 import { eidCommand } from './eid-command.js';
@@ -13,6 +14,9 @@ const USAGE = `usage: vitrin <command>
   start [--config file]          run the gateway (default command)
   config check [file]            check a config file; lists every problem
   config schema                  print the config's JSON Schema
+  calibrate --receiver <id> [--replay file] [--seconds N] [--address a]
+                                 RSSI of a reference phone at 1 m and the rssiOffset
+                                 to configure for that receiver
   roster import <file.json> [--config file]
                                  store members (vitrin.roster/1), encrypted with the
                                  roster key; a running gateway picks them up
@@ -60,7 +64,7 @@ async function start(configFile: string | undefined, deps: CliDeps): Promise<num
 export async function runCli(argv: readonly string[], deps: CliDeps): Promise<number> {
   const { io } = deps;
   try {
-    const args = parseArgs(argv, ['config', 'key', 'exponent', 'time', 'speed', 'receiver', 'out', 'seconds', 'scope']);
+    const args = parseArgs(argv, ['config', 'key', 'exponent', 'time', 'speed', 'receiver', 'out', 'seconds', 'scope', 'replay', 'address']);
     const [command = 'start', sub, operand] = args.positional;
     if (command === 'start') return await start(stringFlag(args, 'config') ?? sub, deps);
     if (command === 'config' && sub === 'check') return configCheck(operand ?? stringFlag(args, 'config'), deps.env, io);
@@ -82,6 +86,9 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     if (command === 'record') {
       if (deps.openRadio === undefined) throw new VitrinError('VITRIN_ERR_BLE_SOURCE', 'this build has no radio to record from');
       return await recordCommand(args, { openRadio: deps.openRadio, env: deps.env, io, interrupted: waitForSignal() });
+    }
+    if (command === 'calibrate') {
+      return await calibrateCommand(args, { ...(deps.openRadio === undefined ? {} : { openRadio: deps.openRadio }), env: deps.env, io, interrupted: waitForSignal() });
     }
     if (command === 'eid') {
       io.out(eidCommand(args));

@@ -31,4 +31,6 @@ export interface PresentMember {
   readonly zoneSince: number;
   readonly firstSeen: number;
   readonly lastSeen: number;
+  /** Estimated distance to the nearest receiver that hears the member, metres. */
+  readonly distanceM?: number;
 }

@@ -1,15 +1,21 @@
-import type { Config, ZoneConfig } from '../config/schema.js';
+import type { Config, ReceiverConfig, ZoneConfig } from '../config/schema.js';
+import { distanceMetres, DEFAULT_MEASURED_POWER } from './distance.js';
 import type { Moment, PresentMember, Sighting } from './moments.js';
+import { createRssiFilter, type RssiFilter } from './rssi-filter.js';
 
 interface ReceiverReading {
-  smoothed: number;
+  readonly filter: RssiFilter;
   lastHeard: number;
+  /** The frame's power at 1 m, as last heard. */
+  measuredPower: number;
 }
 
 interface MemberState {
   readonly memberId: string;
   readonly firstSeen: number;
   lastSeen: number;
+  /** The last sighting came through the iOS background path: a longer leave timeout applies. */
+  background: boolean;
   zoneId: string | undefined;
   zoneSince: number;
   dwellReported: boolean;
@@ -28,19 +34,17 @@ export type PresenceSettings = Pick<Config, 'presence' | 'zones' | 'receivers'>;
  */
 export class PresenceTracker {
   private readonly members = new Map<string, MemberState>();
-  private readonly receiverZone: Map<string, string>;
-  private readonly receiverOffset: Map<string, number>;
+  private readonly receivers: Map<string, ReceiverConfig>;
   private readonly zones: Map<string, ZoneConfig>;
 
   constructor(private readonly settings: PresenceSettings) {
-    this.receiverZone = new Map(settings.receivers.map((r) => [r.id, r.zone]));
-    this.receiverOffset = new Map(settings.receivers.map((r) => [r.id, r.rssiOffset]));
+    this.receivers = new Map(settings.receivers.map((r) => [r.id, r]));
     this.zones = new Map(settings.zones.map((z) => [z.id, z]));
   }
 
   /** Sightings from receivers missing from config are ignored: their zone is unknown. */
   observe(sighting: Sighting): Moment[] {
-    if (!this.receiverZone.has(sighting.receiverId)) return [];
+    if (!this.receivers.has(sighting.receiverId)) return [];
     const moments: Moment[] = [];
     let state = this.members.get(sighting.memberId);
     if (state === undefined) {
@@ -48,6 +52,7 @@ export class PresenceTracker {
         memberId: sighting.memberId,
         firstSeen: sighting.at,
         lastSeen: sighting.at,
+        background: sighting.background === true,
         zoneId: undefined,
         zoneSince: sighting.at,
         dwellReported: false,
@@ -58,9 +63,12 @@ export class PresenceTracker {
       this.members.set(sighting.memberId, state);
       moments.push({ kind: 'entered-store', memberId: sighting.memberId, at: sighting.at });
     }
-    state.lastSeen = Math.max(state.lastSeen, sighting.at);
+    if (sighting.at >= state.lastSeen) {
+      state.lastSeen = sighting.at;
+      state.background = sighting.background === true;
+    }
     this.record(state, sighting);
-    this.updateZone(state, sighting.at, moments);
+    this.updateZone(state, sighting.at, this.receivers.get(sighting.receiverId)!.zone, moments);
     this.checkDwell(state, sighting.at, moments);
     return moments;
   }
@@ -68,8 +76,9 @@ export class PresenceTracker {
   /** Time-driven transitions: dwelling reached, and members not heard for the leave timeout. */
   sweep(now: number): Moment[] {
     const moments: Moment[] = [];
-    const leaveAfter = this.settings.presence.leaveTimeoutSeconds * 1000;
+    const { leaveTimeoutSeconds, backgroundLeaveTimeoutSeconds } = this.settings.presence;
     for (const state of this.members.values()) {
+      const leaveAfter = (state.background ? Math.max(leaveTimeoutSeconds, backgroundLeaveTimeoutSeconds) : leaveTimeoutSeconds) * 1000;
       if (now - state.lastSeen >= leaveAfter) {
         this.members.delete(state.memberId);
         moments.push({ kind: 'left', memberId: state.memberId, lastZoneId: state.zoneId, at: now });
@@ -89,41 +98,74 @@ export class PresenceTracker {
   }
 
   present(): PresentMember[] {
-    return [...this.members.values()].map((s) => ({
-      memberId: s.memberId,
-      zoneId: s.zoneId,
-      zoneSince: s.zoneSince,
-      firstSeen: s.firstSeen,
-      lastSeen: s.lastSeen,
-    }));
+    return [...this.members.values()].map((s) => {
+      const nearest = this.nearestDistance(s, s.lastSeen);
+      return {
+        memberId: s.memberId,
+        zoneId: s.zoneId,
+        zoneSince: s.zoneSince,
+        firstSeen: s.firstSeen,
+        lastSeen: s.lastSeen,
+        ...(nearest === undefined ? {} : { distanceM: Math.round(nearest * 10) / 10 }),
+      };
+    });
   }
 
   private record(state: MemberState, sighting: Sighting): void {
-    const rssi = sighting.rssi + (this.receiverOffset.get(sighting.receiverId) ?? 0);
+    const receiver = this.receivers.get(sighting.receiverId)!;
+    const rssi = sighting.rssi + receiver.rssiOffset;
     const reading = state.readings.get(sighting.receiverId);
-    const alpha = this.settings.presence.smoothing;
     const stale = this.settings.presence.staleReceiverSeconds * 1000;
+    const measuredPower = sighting.measuredPower ?? DEFAULT_MEASURED_POWER;
     if (reading === undefined || sighting.at - reading.lastHeard > stale) {
-      state.readings.set(sighting.receiverId, { smoothed: rssi, lastHeard: sighting.at });
+      const { filter, smoothing } = this.settings.presence;
+      state.readings.set(sighting.receiverId, { filter: createRssiFilter(filter, rssi, sighting.at, smoothing), lastHeard: sighting.at, measuredPower });
     } else {
-      reading.smoothed = alpha * rssi + (1 - alpha) * reading.smoothed;
+      reading.filter.update(rssi, sighting.at);
       reading.lastHeard = sighting.at;
+      reading.measuredPower = measuredPower;
     }
   }
 
-  /** The strongest smoothed RSSI per zone among receivers that heard the member recently. */
+  private distanceOf(receiverId: string, reading: ReceiverReading): number {
+    return distanceMetres(reading.filter.value(), reading.measuredPower, this.receivers.get(receiverId)!.pathLossExponent);
+  }
+
+  private nearestDistance(state: MemberState, now: number): number | undefined {
+    const stale = this.settings.presence.staleReceiverSeconds * 1000;
+    let nearest: number | undefined;
+    for (const [receiverId, reading] of state.readings) {
+      if (now - reading.lastHeard > stale) continue;
+      const d = this.distanceOf(receiverId, reading);
+      if (nearest === undefined || d < nearest) nearest = d;
+    }
+    return nearest;
+  }
+
+  /**
+   * Per zone, how close the member is to its nearest receiver that heard them recently,
+   * as -20·log10(distance): in dB, so that presence.zoneMarginDb keeps its meaning
+   * while receivers with other path-loss exponents are compared fairly.
+   */
   private zoneScores(state: MemberState, now: number): Map<string, number> {
     const stale = this.settings.presence.staleReceiverSeconds * 1000;
     const scores = new Map<string, number>();
     for (const [receiverId, reading] of state.readings) {
       if (now - reading.lastHeard > stale) continue;
-      const zone = this.receiverZone.get(receiverId)!;
-      scores.set(zone, Math.max(scores.get(zone) ?? -Infinity, reading.smoothed));
+      const zone = this.receivers.get(receiverId)!.zone;
+      const score = -20 * Math.log10(this.distanceOf(receiverId, reading));
+      scores.set(zone, Math.max(scores.get(zone) ?? -Infinity, score));
     }
     return scores;
   }
 
-  private updateZone(state: MemberState, now: number, moments: Moment[]): void {
+  /**
+   * The hysteresis: a challenger zone must lead the current one by zoneMarginDb on
+   * zoneSamples of its own fresh samples in a row. Counting only the challenger's own
+   * samples matters: one loud reflection at a till, held while the floor receivers keep
+   * reporting, must not count once per floor sample.
+   */
+  private updateZone(state: MemberState, now: number, heardIn: string, moments: Moment[]): void {
     const scores = this.zoneScores(state, now);
     let leader: string | undefined;
     for (const [zone, score] of scores) if (leader === undefined || score > scores.get(leader)!) leader = zone;
@@ -138,6 +180,7 @@ export class PresenceTracker {
       state.challengerSamples = 0;
       return;
     }
+    if (state.challenger === leader && heardIn !== leader) return;
     state.challengerSamples = state.challenger === leader ? state.challengerSamples + 1 : 1;
     state.challenger = leader;
     if (state.zoneId !== undefined && state.challengerSamples < this.settings.presence.zoneSamples) return;

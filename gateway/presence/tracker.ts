@@ -180,7 +180,13 @@ export class PresenceTracker {
       state.challengerSamples = 0;
       return;
     }
-    if (state.challenger === leader && heardIn !== leader) return;
+    if (heardIn !== leader) {
+      if (state.challenger !== leader) {
+        state.challenger = leader;
+        state.challengerSamples = 0;
+      }
+      return;
+    }
     state.challengerSamples = state.challenger === leader ? state.challengerSamples + 1 : 1;
     state.challenger = leader;
     if (state.zoneId !== undefined && state.challengerSamples < this.settings.presence.zoneSamples) return;

@@ -2,9 +2,10 @@
 // exporting a Benchmark and one line here; run.ts needs no change.
 import type { Benchmark } from './benchmark.js';
 import { decodeBenchmark } from './decode-bench.js';
+import { ingestBenchmark } from './ingest-bench.js';
 import { resolveBenchmark } from './resolve-bench.js';
 import { storeBench } from './store-bench.js';
 
 export type { Benchmark } from './benchmark.js';
 
-export const BENCHMARKS: readonly Benchmark[] = [storeBench, decodeBenchmark, resolveBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [storeBench, decodeBenchmark, resolveBenchmark, ingestBenchmark];

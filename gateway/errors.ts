@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   VITRIN_ERR_REQUEST_INVALID: 'A gateway/request/<op> message is not JSON, names an unknown operation, or breaks its schema; the error goes to gateway/response/<op>.',
   VITRIN_ERR_REQUEST_FAILED: 'A gateway request was valid but could not be carried out; the response says why.',
   VITRIN_ERR_HTTP_UNAUTHORIZED: 'The admin API needs Authorization: Bearer <http.adminToken>; the token is missing or wrong, or the admin API is off (empty http.adminToken).',
+  VITRIN_ERR_CATALOG_INVALID: 'The store catalog (data.dir/catalog.json) does not match vitrin.catalog/1; every problem is listed. The gateway keeps suggesting from member profiles alone.',
   VITRIN_ERR_CLI_USAGE: 'A vitrin command was called with missing or malformed arguments.',
 } as const;
 

@@ -18,6 +18,7 @@ import { NobleSource } from '../adapters/ble-noble/noble-source.js';
 import { NobleGattReader } from '../adapters/ble-noble/gatt-reader.js';
 import { BackgroundEidReader } from './identity/background-eid.js';
 import { CardFlow } from './cards/card-flow.js';
+import { loadCatalog } from './catalog/load-catalog.js';
 import { LiveFeed } from './cards/live-feed.js';
 import { PosDelivery } from './cards/pos-delivery.js';
 import type { LoadedConfig } from './config/load.js';
@@ -399,8 +400,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const live = new LiveFeed();
     const pos = new PosDelivery(bus, topics, config.terminals);
     await pos.publishAllPresent();
+    const catalog = loadCatalog(resolve(config.data.dir), config.mode === 'demo', log.child({ module: 'catalog' }));
     const cards = new CardFlow({
       settings: config,
+      catalog: () => catalog,
       members: (id) => directory.get(id),
       scorer,
       pos,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Card } from '../contracts/card.js';
 import type { Member } from '../identity/roster.js';
 import type { ModelIdentity } from '../ports.js';
-import { pickSuggestions } from './suggestions.js';
+import type { CardOffer, Suggestion } from './suggestions.js';
 
 export interface CardInput {
   readonly storeId: string;
@@ -13,6 +13,9 @@ export interface CardInput {
   readonly ttlSeconds: number;
   /** Undefined when the member did not consent to personalisation. */
   readonly propensity: number | undefined;
+  /** Ranked for this visit; ignored without personalisation consent. */
+  readonly suggestions: readonly Suggestion[];
+  readonly offers: readonly CardOffer[];
   readonly model: ModelIdentity | undefined;
 }
 
@@ -37,8 +40,8 @@ export function buildCard(input: CardInput): Card {
       dwellSeconds: Math.max(0, Math.round((at - input.zoneSince) / 1000)),
     },
     ...(personalised ? { propensity: Math.round(input.propensity * 1000) / 1000 } : {}),
-    suggestions: consent.personalisation ? pickSuggestions(profile) : [],
-    offers: consent.personalisation ? profile.offers.map((o) => ({ ...o })) : [],
+    suggestions: consent.personalisation ? [...input.suggestions] : [],
+    offers: consent.personalisation ? [...input.offers] : [],
     ...(profile.openServiceCase === undefined ? {} : { serviceCase: profile.openServiceCase }),
     ...(personalised && input.model !== undefined ? { model: { id: input.model.id, version: input.model.version } } : {}),
     issuedAt: new Date(at).toISOString(),

@@ -4,9 +4,12 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Moment } from '../presence/moments.js';
 import type { Clock, EventStore, Scorer } from '../ports.js';
-import { featureBatch, visitFeatures } from '../scoring/features.js';
+import type { StoreCatalog } from '../catalog/store-catalog.js';
+import { candidatesFor, type Candidate } from '../scoring/candidates.js';
+import { candidateFeatures, featureBatch, visitFeatures } from '../scoring/features.js';
 import { CardPolicy } from '../decide/policy.js';
 import { buildCard } from './build-card.js';
+import { rankCandidates } from './suggestions.js';
 import type { LiveFeed } from './live-feed.js';
 import type { PosDelivery } from './pos-delivery.js';
 
@@ -14,6 +17,8 @@ export interface CardFlowDeps {
   readonly settings: Pick<Config, 'store' | 'cards' | 'zones'>;
   readonly members: (memberId: string) => Member | undefined;
   readonly scorer: Scorer;
+  /** This store's catalog, stock and offers; read at each card, so a new catalog applies at once. */
+  readonly catalog: () => StoreCatalog;
   readonly pos: PosDelivery;
   readonly live: LiveFeed;
   readonly store: EventStore;
@@ -82,7 +87,10 @@ export class CardFlow {
       this.deps.metrics.cards.inc({ outcome: 'cooldown' });
       return;
     }
-    const propensity = member.consent.personalisation ? await this.score(member, zone, since, now) : undefined;
+    const candidates = member.consent.personalisation ? candidatesFor(member.profile, this.deps.catalog(), now) : [];
+    const scores = member.consent.personalisation ? await this.score(member, zone, since, now, candidates) : undefined;
+    const { suggestions, offers } = rankCandidates(candidates, scores?.subarray(1));
+    const propensity = scores?.[0];
     const card = buildCard({
       storeId: this.deps.settings.store.id,
       member,
@@ -91,6 +99,8 @@ export class CardFlow {
       at: now,
       ttlSeconds: this.deps.settings.cards.ttlSeconds,
       propensity,
+      suggestions,
+      offers,
       model: this.deps.scorer.model,
     });
     this.policy.record(memberId, zoneId, now);
@@ -107,18 +117,27 @@ export class CardFlow {
     this.deps.log.info({ cardId: card.cardId, zoneId, terminals }, 'card shown');
   }
 
-  private async score(member: Member, zone: ZoneConfig, since: number, now: number): Promise<number | undefined> {
-    const features = visitFeatures({
+  /**
+   * One model run per card: the visit's row first (its probability is the card's
+   * propensity), then one row per candidate. A failed run leaves the card without a
+   * score, its suggestions in the rule's order: a till still gets the card.
+   */
+  private async score(member: Member, zone: ZoneConfig, since: number, now: number, candidates: readonly Candidate[]): Promise<Float32Array | undefined> {
+    const visit = visitFeatures({
       member,
       zoneKind: zone.kind,
       dwellSeconds: (now - since) / 1000,
       at: now,
       timezone: this.deps.settings.store.timezone,
     });
+    const rows = [visit, ...candidates.map((c) => candidateFeatures(visit, c))];
     const stopTimer = this.deps.metrics.modelSeconds.startTimer();
     try {
-      const [probability] = await this.deps.scorer.score(featureBatch(this.deps.scorer.features, [features]));
-      return probability;
+      return await this.deps.scorer.score(featureBatch(this.deps.scorer.features, rows));
+    } catch (err) {
+      this.deps.metrics.cards.inc({ outcome: 'unscored' });
+      this.deps.log.error({ err, code: 'VITRIN_ERR_MODEL_RUN' }, 'scoring failed; the card goes out without scores');
+      return undefined;
     } finally {
       stopTimer();
     }

@@ -1,44 +1,49 @@
-import type { MemberProfile, ProfileItem } from '../identity/roster.js';
+import type { Card } from '../contracts/card.js';
+import { reasonText, type Candidate } from '../scoring/candidates.js';
 
-export type SuggestionReason = 'in-cart' | 'price-drop' | 'wishlist';
+export type Suggestion = Card['suggestions'][number];
+export type CardOffer = Card['offers'][number];
 
-export interface Suggestion {
-  readonly id: string;
-  readonly sku: string;
-  readonly title: string;
-  readonly price: number;
-  readonly previousPrice?: number;
-  readonly reason: SuggestionReason;
+export const MAX_SUGGESTIONS = 3;
+export const MAX_OFFERS = 2;
+
+function reasonCode(c: Candidate): Suggestion['reason'] {
+  if (c.kind === 'complement') return 'complement';
+  if (c.previousPrice !== undefined) return 'price-drop';
+  return c.kind === 'cart' ? 'in-cart' : 'wishlist';
 }
 
-const REASON_ORDER: Record<SuggestionReason, number> = { 'in-cart': 0, 'price-drop': 1, wishlist: 2 };
-
-function reasonFor(item: ProfileItem, inCart: boolean): SuggestionReason {
-  if (inCart) return 'in-cart';
-  return item.previousPrice !== undefined && item.previousPrice > item.price ? 'price-drop' : 'wishlist';
-}
+/** Where no model score exists (scoring failed): cart first, then price drops, then the rest, in profile order. */
+const RULE_ORDER: Record<Suggestion['reason'], number> = { 'in-cart': 0, 'price-drop': 1, wishlist: 2, complement: 3 };
 
 /**
- * Up to `limit` items the member already wants and this store has in stock: cart
- * first, then wishlist price drops, then the rest of the wishlist. An ordering rule,
- * not a model: per-candidate scoring replaces it when the scoring stage lands.
+ * The card's suggestions and offers from scored candidates: items by the model's
+ * probability, best first, at most three; offers likewise, at most two. Without
+ * scores the ordering rule above decides, and no score is shown.
  */
-export function pickSuggestions(profile: MemberProfile, limit = 3): Suggestion[] {
-  const seen = new Set<string>();
-  const candidates: Suggestion[] = [];
-  for (const [items, inCart] of [[profile.cart, true], [profile.wishlist, false]] as const) {
-    for (const item of items) {
-      if (!item.inStockHere || seen.has(item.sku)) continue;
-      seen.add(item.sku);
-      candidates.push({
-        id: `sg-${item.sku}`,
-        sku: item.sku,
-        title: item.title,
-        price: item.price,
-        ...(item.previousPrice === undefined ? {} : { previousPrice: item.previousPrice }),
-        reason: reasonFor(item, inCart),
-      });
-    }
-  }
-  return candidates.sort((a, b) => REASON_ORDER[a.reason] - REASON_ORDER[b.reason]).slice(0, limit);
+export function rankCandidates(candidates: readonly Candidate[], scores: Float32Array | undefined): { suggestions: Suggestion[]; offers: CardOffer[] } {
+  const scored = candidates.map((candidate, i) => ({ candidate, score: scores?.[i] }));
+  const byScore = (a: { score: number | undefined }, b: { score: number | undefined }) => (b.score ?? 0) - (a.score ?? 0);
+  const items = scored.filter((s) => s.candidate.kind !== 'offer');
+  if (scores === undefined) items.sort((a, b) => RULE_ORDER[reasonCode(a.candidate)] - RULE_ORDER[reasonCode(b.candidate)]);
+  else items.sort(byScore);
+  const suggestions = items.slice(0, MAX_SUGGESTIONS).map(({ candidate: c, score }): Suggestion => ({
+    id: `sg-${c.key}`,
+    sku: c.key,
+    title: c.title,
+    price: c.price,
+    ...(c.previousPrice === undefined ? {} : { previousPrice: c.previousPrice }),
+    kind: c.kind === 'offer' ? 'wishlist' : c.kind,
+    reason: reasonCode(c),
+    reasonText: reasonText(c),
+    ...(c.location === undefined ? {} : { location: c.location }),
+    ...(c.sizes === undefined ? {} : { sizes: [...c.sizes] }),
+    ...(score === undefined ? {} : { score: Math.round(score * 1000) / 1000 }),
+  }));
+  const offers = scored
+    .filter((s) => s.candidate.offer !== undefined)
+    .sort(byScore)
+    .slice(0, MAX_OFFERS)
+    .map(({ candidate }) => ({ ...candidate.offer!, reasonText: reasonText(candidate) }));
+  return { suggestions, offers };
 }

@@ -6,18 +6,31 @@ import { Type, type Static } from '@sinclair/typebox';
 
 const Suggestion = Type.Object(
   {
-    id: Type.String(),
+    id: Type.String({ description: 'Feedback refers to it as suggestionId.' }),
     sku: Type.String(),
     title: Type.String(),
     price: Type.Number(),
-    previousPrice: Type.Optional(Type.Number()),
-    reason: Type.Union([Type.Literal('in-cart'), Type.Literal('price-drop'), Type.Literal('wishlist')]),
+    previousPrice: Type.Optional(Type.Number({ description: 'Set when the price is down from this.' })),
+    kind: Type.Union([Type.Literal('cart'), Type.Literal('wishlist'), Type.Literal('complement')], { description: 'Where the suggestion comes from.' }),
+    reason: Type.Union([Type.Literal('in-cart'), Type.Literal('price-drop'), Type.Literal('wishlist'), Type.Literal('complement')], {
+      description: 'The main reason, as a code a till can translate.',
+    }),
+    reasonText: Type.String({ description: 'The reason in words, English: "in the cart; price down from 3,499 to 2,899; in stock, aisle 4 (41, 42, 43)".' }),
+    location: Type.Optional(Type.String({ description: 'Where it is in this store.' })),
+    sizes: Type.Optional(Type.Array(Type.String(), { description: 'Sizes on hand here.' })),
+    score: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: "The model's probability that the member buys it on this visit." })),
   },
   { additionalProperties: false },
 );
 
 const Offer = Type.Object(
-  { id: Type.String(), title: Type.String(), code: Type.String(), validUntil: Type.String({ format: 'date-time' }) },
+  {
+    id: Type.String(),
+    title: Type.String(),
+    code: Type.String(),
+    validUntil: Type.String({ format: 'date-time' }),
+    reasonText: Type.Optional(Type.String()),
+  },
   { additionalProperties: false },
 );
 

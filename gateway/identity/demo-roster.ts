@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DEMO_CATALOG } from '../catalog/demo-catalog.js';
 import type { Member, ProfileItem, Roster, Tier } from './roster.js';
 
 // A made-up roster for demo mode and the simulated store. Keys are derived from
@@ -9,16 +10,15 @@ const FIRST_NAMES = ['Elif', 'Mehmet', 'Zeynep', 'Ahmet', 'Ayşe', 'Can', 'Deniz
 const TIERS: readonly Tier[] = ['none', 'silver', 'gold', 'platinum'];
 const SEGMENTS = ['denim-lover', 'new-parent', 'runner', 'gift-buyer', 'workwear', 'sale-hunter'];
 
-const CATALOG: readonly ProfileItem[] = [
-  { sku: 'JN-501-32', title: 'Straight leg jeans', category: 'denim', price: 1299, inStockHere: true },
-  { sku: 'SN-220-42', title: 'Trail running shoes', category: 'shoes', price: 2899, previousPrice: 3499, inStockHere: true },
-  { sku: 'JK-118-M', title: 'Quilted light jacket', category: 'outerwear', price: 2199, inStockHere: true },
-  { sku: 'TS-004-L', title: 'Organic cotton tee', category: 'tops', price: 349, inStockHere: true },
-  { sku: 'BG-310', title: 'Leather tote bag', category: 'accessories', price: 1899, previousPrice: 2299, inStockHere: false },
-  { sku: 'SW-771-S', title: 'Merino crew sweater', category: 'knitwear', price: 1599, inStockHere: true },
-  { sku: 'DR-090-38', title: 'Linen summer dress', category: 'dresses', price: 1499, previousPrice: 1799, inStockHere: true },
-  { sku: 'SC-015', title: 'Wool scarf', category: 'accessories', price: 499, inStockHere: true },
-];
+/** What demo members save: the demo catalog's first eight items, as a profile records them. */
+const CATALOG: readonly ProfileItem[] = DEMO_CATALOG.items.slice(0, 8).map((item) => ({
+  sku: item.sku,
+  title: item.title,
+  category: item.category,
+  price: item.price,
+  ...(item.previousPrice === undefined ? {} : { previousPrice: item.previousPrice }),
+  inStockHere: (DEMO_CATALOG.stock.find((s) => s.sku === item.sku)?.quantity ?? 0) > 0,
+}));
 
 function bytes(seed: number, label: string): Buffer {
   return createHash('sha256').update(`vitrin-demo:${seed}:${label}`).digest();

@@ -1,6 +1,7 @@
 import type { ZoneKind } from '../config/schema.js';
 import type { Member, Tier } from '../identity/roster.js';
 import type { FeatureBatch, FeatureSpec } from '../ports.js';
+import type { Candidate } from './candidates.js';
 
 export interface VisitContext {
   readonly member: Member;
@@ -12,21 +13,27 @@ export interface VisitContext {
 
 const TIER_LEVEL: Record<Tier, number> = { none: 0, silver: 1, gold: 2, platinum: 3 };
 
-const hourFormatters = new Map<string, Intl.DateTimeFormat>();
+const clockFormatters = new Map<string, Intl.DateTimeFormat>();
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
-/** Hour of day in the store's own time zone, where shopping habits live. */
-function localHour(at: number, timezone: string): number {
-  let formatter = hourFormatters.get(timezone);
+/** Hour of day and weekday (0 Monday) in the store's own time zone, where shopping habits live. */
+function localClock(at: number, timezone: string): { hour: number; weekday: number } {
+  let formatter = clockFormatters.get(timezone);
   if (formatter === undefined) {
-    formatter = new Intl.DateTimeFormat('en-GB', { timeZone: timezone, hour: 'numeric', hourCycle: 'h23' });
-    hourFormatters.set(timezone, formatter);
+    formatter = new Intl.DateTimeFormat('en-GB', { timeZone: timezone, hour: 'numeric', hourCycle: 'h23', weekday: 'short' });
+    clockFormatters.set(timezone, formatter);
   }
-  return Number(formatter.format(at));
+  const parts = formatter.formatToParts(at);
+  return {
+    hour: Number(parts.find((p) => p.type === 'hour')?.value ?? 12),
+    weekday: Math.max(0, WEEKDAYS.indexOf(parts.find((p) => p.type === 'weekday')?.value ?? '')),
+  };
 }
 
 /** Every feature Vitrin knows for this visit, by the names model manifests use. */
 export function visitFeatures(context: VisitContext): Record<string, number> {
   const { profile } = context.member;
+  const { hour, weekday } = localClock(context.at, context.timezone);
   return {
     recencyDays: profile.recencyDays,
     frequency90d: profile.frequency90d,
@@ -38,8 +45,30 @@ export function visitFeatures(context: VisitContext): Record<string, number> {
     appSessions7d: profile.appSessions7d,
     dwellSeconds: context.dwellSeconds,
     zoneIsPos: context.zoneKind === 'pos' ? 1 : 0,
-    hourOfDay: localHour(context.at, context.timezone),
+    hourOfDay: hour,
+    weekday,
     visitsThisWeek: profile.visitsThisWeek,
+    segmentCount: profile.segments.length,
+    openServiceCase: profile.openServiceCase === undefined ? 0 : 1,
+    // The visit's own row: the member buys anything at all.
+    candidateIsVisit: 1,
+  };
+}
+
+/** The visit's features with one candidate's: the row that asks "does she buy this, here, now?". */
+export function candidateFeatures(visit: Readonly<Record<string, number>>, candidate: Candidate): Record<string, number> {
+  const drop = candidate.previousPrice === undefined || candidate.previousPrice <= 0 ? 0 : (candidate.previousPrice - candidate.price) / candidate.previousPrice;
+  return {
+    ...visit,
+    candidateIsVisit: 0,
+    candidateIsCart: candidate.kind === 'cart' ? 1 : 0,
+    candidateIsWishlist: candidate.kind === 'wishlist' ? 1 : 0,
+    candidateIsComplement: candidate.kind === 'complement' ? 1 : 0,
+    candidateIsOffer: candidate.kind === 'offer' ? 1 : 0,
+    candidatePrice: candidate.price,
+    candidatePriceDropPct: Math.round(drop * 1000) / 10,
+    candidateInStock: candidate.kind === 'offer' ? 0 : 1,
+    candidateAffinity: candidate.affinity,
   };
 }
 

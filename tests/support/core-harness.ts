@@ -4,6 +4,8 @@ import { CardFlow } from '../../gateway/cards/card-flow.js';
 import { LiveFeed } from '../../gateway/cards/live-feed.js';
 import { PosDelivery } from '../../gateway/cards/pos-delivery.js';
 import type { Config } from '../../gateway/config/schema.js';
+import { DEMO_CATALOG } from '../../gateway/catalog/demo-catalog.js';
+import { StoreCatalog } from '../../gateway/catalog/store-catalog.js';
 import { demoRoster } from '../../gateway/identity/demo-roster.js';
 import { Resolver } from '../../gateway/identity/resolver.js';
 import type { Member, Roster } from '../../gateway/identity/roster.js';
@@ -37,7 +39,8 @@ export function coreHarness(options: { config?: Config; roster?: Roster<Member> 
   const live = new LiveFeed();
   const pos = new PosDelivery(bus, topics, config.terminals);
   const membersById = new Map(roster.members.map((m) => [m.id, m]));
-  const cards = new CardFlow({ settings: config, members: (id) => membersById.get(id), scorer, pos, live, store, metrics, clock, log });
+  const catalog = new StoreCatalog(DEMO_CATALOG);
+  const cards = new CardFlow({ settings: config, catalog: () => catalog, members: (id) => membersById.get(id), scorer, pos, live, store, metrics, clock, log });
   const source = new SimulatedStore({
     settings: config.simulator,
     roster,

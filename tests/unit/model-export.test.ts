@@ -13,7 +13,7 @@ describe('the shipped propensity model is reproducible', () => {
     expect(Buffer.from(trainPropensityModel().onnx)).toEqual(Buffer.from(trainPropensityModel().onnx));
   });
 
-  it('models/propensity is exactly what `npm run model:train` produces', () => {
+  it('models/propensity is exactly what `npm run train` produces', () => {
     const { onnx, manifest } = trainPropensityModel();
     const file = readFileSync(join(shipped, 'model.onnx'));
     expect(createHash('sha256').update(file).digest('hex')).toBe(manifest.sha256);

@@ -37,7 +37,7 @@ async function loadError(dir: string): Promise<{ code: ErrorCode; details: reado
 describe('OnnxScorer on ONNX Runtime', () => {
   it('scores a batch with the shipped model: one probability per row, higher for a more engaged visit', async () => {
     const scorer = await loadOnnxScorer(shipped, log);
-    expect(scorer.model).toMatchObject({ id: 'propensity', version: '1.0.0' });
+    expect(scorer.model).toMatchObject({ id: 'propensity', version: '2.0.0' });
     const batch = featureBatch(scorer.features, [
       { recencyDays: 140, appSessions7d: 0 },
       {},
@@ -77,7 +77,7 @@ describe('OnnxScorer on ONNX Runtime', () => {
     });
     const err = await loadError(dir);
     expect(err.code).toBe('VITRIN_ERR_MODEL_MISMATCH');
-    expect(err.details).toContain('input "features" takes 3 features, the manifest lists 12');
+    expect(err.details).toContain('input "features" takes 3 features, the manifest lists 24');
   });
 
   it('refuses garbage that matches its checksum with VITRIN_ERR_MODEL_LOAD', async () => {

@@ -31,7 +31,7 @@ export function createMetrics(probes: MetricProbes) {
     moments: new Counter({ name: 'vitrin_moments_total', help: 'Presence transitions by kind.', labelNames: ['kind'] as const, registers }),
     cards: new Counter({
       name: 'vitrin_cards_total',
-      help: 'Card decisions by outcome: shown, held_out, cooldown, failed.',
+      help: 'Card decisions by outcome: shown, held_out (holdout group), skipped as cooldown, daily-cap, paid, dismissed, erased or quiet; unscored (the model failed, the card went out in rule order); failed.',
       labelNames: ['outcome'] as const,
       registers,
     }),

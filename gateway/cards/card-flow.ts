@@ -9,12 +9,15 @@ import { candidatesFor, type Candidate } from '../scoring/candidates.js';
 import { candidateFeatures, featureBatch, visitFeatures } from '../scoring/features.js';
 import { CardPolicy } from '../decide/policy.js';
 import { buildCard } from './build-card.js';
+import type { RecentCards } from './recent-cards.js';
 import { rankCandidates } from './suggestions.js';
 import type { LiveFeed } from './live-feed.js';
 import type { PosDelivery } from './pos-delivery.js';
 
 export interface CardFlowDeps {
   readonly settings: Pick<Config, 'store' | 'cards' | 'zones'>;
+  /** Cards shown lately, for feedback; the card flow adds to it. */
+  readonly recent?: RecentCards;
   readonly members: (memberId: string) => Member | undefined;
   readonly scorer: Scorer;
   /** This store's catalog, stock and offers; read at each card, so a new catalog applies at once. */
@@ -37,9 +40,10 @@ export class CardFlow {
   private readonly policy: CardPolicy;
   private readonly zones: Map<string, ZoneConfig>;
   private readonly queues = new Map<string, Promise<void>>();
+  private lastPrune = 0;
 
   constructor(private readonly deps: CardFlowDeps) {
-    this.policy = new CardPolicy(deps.settings.cards);
+    this.policy = new CardPolicy(deps.settings);
     this.zones = new Map(deps.settings.zones.map((z) => [z.id, z]));
   }
 
@@ -61,7 +65,22 @@ export class CardFlow {
     while (this.queues.size > 0) await Promise.all(this.queues.values());
   }
 
+  /** A purchase at a till or marked on a tablet: the visit gets no more cards. */
+  purchased(memberId: string): void {
+    this.policy.purchased(memberId);
+  }
+
+  dismissed(memberId: string): void {
+    this.policy.dismissed(memberId, this.deps.clock.now());
+  }
+
   private async process(moment: Moment): Promise<void> {
+    const now = this.deps.clock.now();
+    if (now - this.lastPrune > 60_000) {
+      this.policy.prune(now);
+      this.lastPrune = now;
+    }
+    if (moment.kind === 'entered-store') this.policy.visitStarted(moment.memberId);
     if (moment.kind === 'dwelling') await this.offer(moment.memberId, moment.zoneId, moment.since);
     if (moment.kind === 'left') await this.withdraw(moment.memberId, 'left');
   }
@@ -70,7 +89,10 @@ export class CardFlow {
   async withdraw(memberId: string, reason: 'left' | 'erased'): Promise<boolean> {
     const now = this.deps.clock.now();
     const withdrawn = await this.deps.pos.withdraw(memberId, reason, now);
-    if (reason === 'erased') this.policy.forget(memberId);
+    if (reason === 'erased') {
+      this.policy.erased(memberId, now);
+      this.deps.recent?.forgetMember(memberId);
+    }
     if (withdrawn === undefined) return false;
     this.deps.live.withdraw(withdrawn);
     this.deps.store.append({ type: 'card-withdrawn', memberId, at: now, payload: { cardId: withdrawn.cardId, reason } });
@@ -82,9 +104,9 @@ export class CardFlow {
     const member = this.deps.members(memberId);
     if (zone === undefined || zone.kind === 'entrance' || member === undefined) return;
     const now = this.deps.clock.now();
-    const decision = this.policy.decide(member, zoneId, now);
+    const decision = this.policy.decide(member, zone, now);
     if (decision.action === 'skip') {
-      this.deps.metrics.cards.inc({ outcome: 'cooldown' });
+      this.deps.metrics.cards.inc({ outcome: decision.reason });
       return;
     }
     const candidates = member.consent.personalisation ? candidatesFor(member.profile, this.deps.catalog(), now) : [];
@@ -104,13 +126,21 @@ export class CardFlow {
       model: this.deps.scorer.model,
     });
     this.policy.record(memberId, zoneId, now);
-    const summary = { cardId: card.cardId, zoneId, propensity: card.propensity ?? null, model: card.model ?? null };
+    // What the cloud joins exposures and reactions on: the card id, each suggestion's id, its score and the model.
+    const summary = {
+      cardId: card.cardId,
+      zoneId,
+      propensity: card.propensity ?? null,
+      model: card.model ?? null,
+      suggestions: card.suggestions.map((s) => ({ id: s.id, sku: s.sku, kind: s.kind, score: s.score ?? null })),
+    };
     if (decision.action === 'hold-out') {
       this.deps.metrics.cards.inc({ outcome: 'held_out' });
       this.deps.store.append({ type: 'card-held-out', memberId, at: now, payload: summary });
       return;
     }
     const terminals = await this.deps.pos.show(card);
+    this.deps.recent?.add(card, terminals, now);
     this.deps.live.show(card);
     this.deps.metrics.cards.inc({ outcome: 'shown' });
     this.deps.store.append({ type: 'card-shown', memberId, at: now, payload: { ...summary, terminals } });

@@ -205,7 +205,30 @@ export const ConfigSchema = Type.Object(
     cards: Type.Object(
       {
         ttlSeconds: Type.Integer({ minimum: 10, description: 'How long a card stays valid on a till.' }),
-        cooldownSeconds: Type.Integer({ minimum: 0, description: 'No second card for the same member within this time.' }),
+        cooldownSeconds: Type.Integer({ minimum: 0, description: 'No second card for the same member in the same zone within this time.' }),
+        cooldownByKind: Type.Object(
+          {
+            pos: Type.Optional(Type.Integer({ minimum: 0 })),
+            floor: Type.Optional(Type.Integer({ minimum: 0 })),
+            fitting: Type.Optional(Type.Integer({ minimum: 0 })),
+          },
+          { additionalProperties: false, description: 'Cooldown per zone kind, seconds; a kind not listed uses cooldownSeconds.' },
+        ),
+        dailyCap: Type.Integer({ minimum: 0, description: 'Cards per member per store day (store time zone), held-out decisions included; 0: no cap.' }),
+        dismissalsToSuppress: Type.Integer({ minimum: 1, description: 'After this many dismissed cards in a day, no more cards for the member that day.' }),
+        erasedSuppressHours: Type.Number({ minimum: 0, description: 'A member erased on this gateway gets no card for this long, even if the roster brings them back.' }),
+        quiet: Type.Array(
+          Type.Object(
+            {
+              from: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'Local time HH:MM.' }),
+              to: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'Local time HH:MM; before from: the rule spans midnight.' }),
+              days: Type.Optional(Type.Array(Type.Integer({ minimum: 0, maximum: 6 }), { description: '0 Monday to 6 Sunday; absent: every day.' })),
+              zones: Type.Optional(Type.Array(Type.String(), { description: 'Zone ids; absent: every zone.' })),
+            },
+            { additionalProperties: false },
+          ),
+          { description: 'Times when no card is shown (staff briefing, closing): decisions are recorded as quiet.' },
+        ),
       },
       { additionalProperties: false },
     ),

@@ -68,6 +68,11 @@ function crossReferences(config: Config): string[] {
     if (rooms.has(entry.room)) problems.push(`/ble/espresense/rooms/${i}/room: room "${entry.room}" is listed twice`);
     rooms.add(entry.room);
   });
+  config.cards.quiet.forEach((rule, i) => {
+    (rule.zones ?? []).forEach((zone, j) => {
+      if (!zones.has(zone)) problems.push(`/cards/quiet/${i}/zones/${j}: unknown zone "${zone}"`);
+    });
+  });
   config.terminals.forEach((terminal, i) => {
     const zone = zones.get(terminal.zone);
     if (zone === undefined) problems.push(`/terminals/${i}/zone: unknown zone "${terminal.zone}"`);

@@ -1,6 +1,7 @@
 import type { ZoneKind } from '../config/schema.js';
 import type { Member, Tier } from '../identity/roster.js';
 import type { FeatureBatch, FeatureSpec } from '../ports.js';
+import { localClock } from '../util/local-clock.js';
 import type { Candidate } from './candidates.js';
 
 export interface VisitContext {
@@ -12,23 +13,6 @@ export interface VisitContext {
 }
 
 const TIER_LEVEL: Record<Tier, number> = { none: 0, silver: 1, gold: 2, platinum: 3 };
-
-const clockFormatters = new Map<string, Intl.DateTimeFormat>();
-const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
-
-/** Hour of day and weekday (0 Monday) in the store's own time zone, where shopping habits live. */
-function localClock(at: number, timezone: string): { hour: number; weekday: number } {
-  let formatter = clockFormatters.get(timezone);
-  if (formatter === undefined) {
-    formatter = new Intl.DateTimeFormat('en-GB', { timeZone: timezone, hour: 'numeric', hourCycle: 'h23', weekday: 'short' });
-    clockFormatters.set(timezone, formatter);
-  }
-  const parts = formatter.formatToParts(at);
-  return {
-    hour: Number(parts.find((p) => p.type === 'hour')?.value ?? 12),
-    weekday: Math.max(0, WEEKDAYS.indexOf(parts.find((p) => p.type === 'weekday')?.value ?? '')),
-  };
-}
 
 /** Every feature Vitrin knows for this visit, by the names model manifests use. */
 export function visitFeatures(context: VisitContext): Record<string, number> {

@@ -35,6 +35,8 @@ export const ERROR_CODES = {
   VITRIN_ERR_REQUEST_FAILED: 'A gateway request was valid but could not be carried out; the response says why.',
   VITRIN_ERR_HTTP_UNAUTHORIZED: 'The admin API needs Authorization: Bearer <http.adminToken>; the token is missing or wrong, or the admin API is off (empty http.adminToken).',
   VITRIN_ERR_CATALOG_INVALID: 'The store catalog (data.dir/catalog.json) does not match vitrin.catalog/1; every problem is listed. The gateway keeps suggesting from member profiles alone.',
+  VITRIN_ERR_FEEDBACK_INVALID: 'Feedback from a terminal is not JSON or breaks vitrin.feedback/1; the problems go back on pos/<terminal>/errors.',
+  VITRIN_ERR_FEEDBACK_UNKNOWN_CARD: 'Feedback names a card (or a suggestion) this terminal was not shown lately; it is answered on pos/<terminal>/errors and not stored.',
   VITRIN_ERR_CLI_USAGE: 'A vitrin command was called with missing or malformed arguments.',
 } as const;
 

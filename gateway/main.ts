@@ -18,6 +18,8 @@ import { NobleSource } from '../adapters/ble-noble/noble-source.js';
 import { NobleGattReader } from '../adapters/ble-noble/gatt-reader.js';
 import { BackgroundEidReader } from './identity/background-eid.js';
 import { CardFlow } from './cards/card-flow.js';
+import { FeedbackIntake } from './cards/feedback-intake.js';
+import { RecentCards } from './cards/recent-cards.js';
 import { loadCatalog } from './catalog/load-catalog.js';
 import { LiveFeed } from './cards/live-feed.js';
 import { PosDelivery } from './cards/pos-delivery.js';
@@ -175,6 +177,7 @@ function replaySource(request: ReplayRequest, roster: Roster, config: Config, cl
         }),
   });
 }
+
 
 /** The roster at rest in the data directory's SQLite file; `vitrin roster import` writes it too. */
 export function openRosterStore(dataDir: string): RosterStore {
@@ -401,8 +404,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const pos = new PosDelivery(bus, topics, config.terminals);
     await pos.publishAllPresent();
     const catalog = loadCatalog(resolve(config.data.dir), config.mode === 'demo', log.child({ module: 'catalog' }));
+    const recent = new RecentCards();
     const cards = new CardFlow({
       settings: config,
+      recent,
       catalog: () => catalog,
       members: (id) => directory.get(id),
       scorer,
@@ -482,6 +487,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     });
     await stack.start('pipeline', () => pipeline.start(), () => pipeline.stop());
     await stack.start('requests', () => requests.start(), () => requests.stop());
+    const feedback = new FeedbackIntake({
+      bus,
+      topics,
+      recent,
+      store,
+      clock,
+      log: log.child({ module: 'feedback' }),
+      onPurchase: (memberId) => cards.purchased(memberId),
+      onDismiss: (memberId) => cards.dismissed(memberId),
+      onOutcome: (outcome) => metrics.feedback.inc({ outcome }),
+    });
+    await stack.start('feedback', () => feedback.start(), () => feedback.stop());
     // The radios started early (their failure decides the source); the others start last, into a running pipeline.
     await stack.start('inputs', () => source.start(), () => source.stop());
     const late = choice.source;

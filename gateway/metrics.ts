@@ -86,6 +86,12 @@ export function createMetrics(probes: MetricProbes) {
       labelNames: ['outcome'] as const,
       registers,
     }),
+    feedback: new Counter({
+      name: 'vitrin_feedback_total',
+      help: 'Feedback about cards by outcome: shown, accepted, dismissed, purchased; invalid or unknown-card when refused.',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
     gattReads: new Counter({
       name: 'vitrin_ios_gatt_reads_total',
       help: 'Background iOS devices: GATT reads by outcome (started, succeeded, failed, cache hits, skipped for backoff, ban, busy).',

@@ -2,7 +2,7 @@ import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient 
 import { VitrinError } from '../../gateway/errors.js';
 import type { Logger } from '../../gateway/log.js';
 import type { InboundMessage, MessageBus, PublishOptions, Unsubscribe } from '../../gateway/ports.js';
-import { topicMatches } from './topic-match.js';
+import { topicMatches } from '../../gateway/mqtt/topic-match.js';
 
 export interface MqttBusOptions {
   readonly url: string;

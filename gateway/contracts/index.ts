@@ -2,6 +2,8 @@ import type { TSchema } from '@sinclair/typebox';
 import { CardV1, WithdrawnV1 } from './card.js';
 import { GatewayInfoV1, PresentV1 } from './gateway.js';
 import { SightingsV1 } from './sightings.js';
+import { FeedbackErrorV1, FeedbackV1 } from './feedback.js';
+import { EraseRequestV1, ErasureReceiptV1, ResponseV1 } from './requests.js';
 
 /** Every MQTT payload schema, by the file name it has in gateway/contracts/schemas/. */
 export const CONTRACTS: Readonly<Record<string, TSchema>> = {
@@ -10,6 +12,11 @@ export const CONTRACTS: Readonly<Record<string, TSchema>> = {
   'present.v1.json': PresentV1,
   'gateway-info.v1.json': GatewayInfoV1,
   'sightings.v1.json': SightingsV1,
+  'feedback.v1.json': FeedbackV1,
+  'feedback-error.v1.json': FeedbackErrorV1,
+  'request-erase.v1.json': EraseRequestV1,
+  'erasure-receipt.v1.json': ErasureReceiptV1,
+  'response.v1.json': ResponseV1,
 };
 
 export function contractJson(schema: TSchema): string {

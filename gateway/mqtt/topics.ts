@@ -9,6 +9,11 @@ export interface Topics {
   readonly cards: (terminalId: string) => string;
   /** Retained list of members whose cards are current on this terminal. */
   readonly present: (terminalId: string) => string;
+  /** Feedback from a terminal about its cards. */
+  readonly feedback: (terminalId: string) => string;
+  readonly allFeedback: string;
+  /** Where a terminal hears what was wrong with its feedback. */
+  readonly errors: (terminalId: string) => string;
   /** Advertisements heard by a remote receiver (a Vitrin box in receiver mode). */
   readonly sightings: (receiverId: string) => string;
   /** Subscription filter for every receiver's sightings. */
@@ -26,6 +31,9 @@ export function topicsFor(storeId: string): Topics {
     info: `${base}gateway/info`,
     cards: (terminalId) => `${base}pos/${terminalId}/cards`,
     present: (terminalId) => `${base}pos/${terminalId}/present`,
+    feedback: (terminalId) => `${base}pos/${terminalId}/feedback`,
+    allFeedback: `${base}pos/+/feedback`,
+    errors: (terminalId) => `${base}pos/${terminalId}/errors`,
     sightings: (receiverId) => `${base}receivers/${receiverId}/sightings`,
     allSightings: `${base}receivers/+/sightings`,
     allRequests: `${base}gateway/request/+`,

@@ -1,3 +1,4 @@
+import { topicMatches } from '../../gateway/mqtt/topic-match.js';
 import type { InboundMessage, MessageBus, PublishOptions, Unsubscribe } from '../../gateway/ports.js';
 
 export interface Published {
@@ -30,8 +31,17 @@ export class MemoryBus implements MessageBus {
     return Promise.resolve();
   }
 
-  subscribe(_filter: string, _handler: (message: InboundMessage) => void): Promise<Unsubscribe> {
-    return Promise.resolve(() => undefined);
+  private readonly subscriptions = new Set<{ filter: string; handler: (message: InboundMessage) => void }>();
+
+  subscribe(filter: string, handler: (message: InboundMessage) => void): Promise<Unsubscribe> {
+    const subscription = { filter, handler };
+    this.subscriptions.add(subscription);
+    return Promise.resolve(() => this.subscriptions.delete(subscription));
+  }
+
+  /** A message from another client (a till, a receiver), to the core's subscriptions. */
+  deliver(topic: string, payload: string | Buffer): void {
+    for (const s of this.subscriptions) if (topicMatches(s.filter, topic)) s.handler({ topic, payload: Buffer.from(payload) });
   }
 
   isConnected(): boolean {

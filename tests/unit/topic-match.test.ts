@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { topicMatches } from '../../adapters/mqtt/topic-match.js';
+import { topicMatches } from '../../gateway/mqtt/topic-match.js';
 
 describe('topicMatches (MQTT 3.1.1 section 4.7)', () => {
   it.each([

@@ -8,12 +8,20 @@ export const ERROR_CODES = {
   VITRIN_ERR_MQTT_BROKER_LISTEN: 'The embedded MQTT broker cannot listen on its host and port (often: port in use).',
   VITRIN_ERR_MQTT_CONNECT: 'The MQTT broker cannot be reached or refused the connection.',
   VITRIN_ERR_MQTT_PUBLISH: 'A message could not be handed to the MQTT broker.',
+  VITRIN_ERR_MQTT_AUTH_REQUIRED:
+    'The embedded MQTT broker would listen beyond this machine (mqtt.embedded.host or the TLS listener) with no MQTT login configured, outside demo mode: give terminals and receivers a passwordHash, or listen on 127.0.0.1.',
+  VITRIN_ERR_MQTT_TLS: 'A TLS file named in mqtt.tls (cert, key or ca) cannot be read or is not a usable PEM certificate or key.',
+  VITRIN_ERR_MOSQUITTO_CONFIG:
+    "vitrin mosquitto-config cannot write Mosquitto's password or ACL file, or the config lacks the gateway's own login (mqtt.username and mqtt.password).",
   VITRIN_ERR_STORE_OPEN: 'The SQLite database in the data directory cannot be opened or migrated.',
   VITRIN_ERR_STORE_WRITE: 'A batch of events could not be written; it is kept in memory and retried.',
   VITRIN_ERR_MODEL_LOAD: 'The model file or its manifest cannot be read or parsed by ONNX Runtime.',
   VITRIN_ERR_MODEL_CHECKSUM: "The model file's sha256 differs from its manifest.",
   VITRIN_ERR_MODEL_MISMATCH: "The model's inputs or outputs do not match its manifest.",
   VITRIN_ERR_MODEL_RUN: 'ONNX Runtime failed while scoring a batch.',
+  VITRIN_ERR_MODEL_FORMAT: 'The model file is not an ONNX model (empty, truncated, not protobuf, or a field of the wrong type); the byte where reading stopped is named.',
+  VITRIN_ERR_MODEL_UNSUPPORTED:
+    'The model is valid ONNX but cannot be scored: not one float32 input [batch, features], a fixed batch other than 1, no probability, logit or label output, or a ZipMap that cannot be removed; each problem names the export fix.',
   VITRIN_ERR_HTTP_LISTEN: 'The HTTP server cannot listen on its host and port.',
   VITRIN_ERR_BLE_SOURCE: 'The configured BLE source is not available on this machine.',
   VITRIN_ERR_BLE_PERMISSION:

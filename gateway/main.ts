@@ -23,12 +23,10 @@ import { RecentCards } from './cards/recent-cards.js';
 import { loadCatalog } from './catalog/load-catalog.js';
 import { LiveFeed } from './cards/live-feed.js';
 import { PosDelivery } from './cards/pos-delivery.js';
-import type { LoadedConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { configDigest } from './config/secrets.js';
 import { VitrinError } from './errors.js';
 import { buildApp } from './http/app.js';
-import { EraseRequestV1, type EraseRequest } from './contracts/requests.js';
 import { demoRoster } from './identity/demo-roster.js';
 import { MemberEraser } from './identity/erasure.js';
 import { Resolver } from './identity/resolver.js';
@@ -38,10 +36,15 @@ import { RosterVault } from './identity/roster-vault.js';
 import { MemberDirectory } from './identity/member-directory.js';
 import type { Member, MemberIdentity, Roster } from './identity/roster.js';
 import { RequestRouter } from './mqtt/request-router.js';
+import { gatewayRequestHandlers } from './mqtt/gateway-requests.js';
+import { ScorerHolder } from './scoring/scorer-holder.js';
+import { loadConfig, type LoadedConfig } from './config/load.js';
 import { LifecycleStack } from './lifecycle.js';
 import { createRootLogger, type Logger } from './log.js';
 import { createMetrics } from './metrics.js';
 import { GatewayStatus } from './mqtt/gateway-status.js';
+import { embeddedAccessPlan } from './mqtt/access.js';
+import { BrokerLogins, newGatewayLogin, type GatewayLogin } from './mqtt/broker-logins.js';
 import { topicsFor } from './mqtt/topics.js';
 import { PACKAGE_ROOT, PACKAGE_VERSION } from './package-root.js';
 import { Pipeline } from './pipeline.js';
@@ -178,6 +181,8 @@ function replaySource(request: ReplayRequest, roster: Roster, config: Config, cl
   });
 }
 
+/** `vitrin model check`: how the ONNX adapter would load a model file, as a report. */
+export { checkModelFile as checkModel } from '../adapters/onnx/model-report.js';
 
 /** The roster at rest in the data directory's SQLite file; `vitrin roster import` writes it too. */
 export function openRosterStore(dataDir: string): RosterStore {
@@ -220,12 +225,20 @@ function modelDir(dir: string): string {
   return isAbsolute(dir) ? dir : join(PACKAGE_ROOT, dir);
 }
 
-/** The gateway's or a receiver's MQTT connection, with a retained `offline` last will on `willTopic`. */
-function mqttBus(config: Config, url: string, willTopic: string, log: Logger): MqttBus {
+/**
+ * The gateway's or a receiver's MQTT connection, with a retained `offline` last will on
+ * `willTopic`. `login`: the gateway's own login to its embedded broker.
+ */
+function mqttBus(config: Config, url: string, willTopic: string, log: Logger, login?: GatewayLogin): MqttBus {
+  const { clientId, username, password, tls } = config.mqtt;
+  // Receiver boxes share the gateway's broker; one client id for all would throw each other off.
+  const ownClientId = config.ble.mode === 'receiver' ? `${clientId}-${config.ble.adapters[0]!.receiver}` : clientId;
+  const credentials = login ?? (username === '' ? undefined : { username, password });
   return new MqttBus({
     url,
-    clientId: config.mqtt.clientId,
-    ...(config.mqtt.username === '' ? {} : { username: config.mqtt.username, password: config.mqtt.password }),
+    clientId: ownClientId,
+    ...(credentials === undefined ? {} : { username: credentials.username, password: credentials.password }),
+    ...(tls.ca === '' || login !== undefined ? {} : { caFile: tls.ca }),
     protocolVersion: config.mqtt.protocolVersion,
     will: { topic: willTopic, payload: 'offline', qos: 1, retain: true },
     log: log.child({ module: 'mqtt' }),
@@ -315,18 +328,37 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }
 
     let mqttUrl = config.mqtt.url;
+    let gatewayLogin: GatewayLogin | undefined;
     if (mqttUrl === '') {
-      const broker = new EmbeddedBroker({ ...config.mqtt.embedded, log: log.child({ module: 'broker' }) });
+      // Logins and topic rules from config; the gateway itself logs in with a password made up for this run.
+      const plan = embeddedAccessPlan(config);
+      if (plan.warning !== undefined) log.warn({ anonymous: plan.anonymous }, plan.warning);
+      gatewayLogin = newGatewayLogin(config.mqtt.clientId);
+      const { tls } = config.mqtt;
+      const broker = new EmbeddedBroker({
+        ...config.mqtt.embedded,
+        ...(tls.cert === '' ? {} : { tls: { host: tls.host, port: tls.port, certFile: tls.cert, keyFile: tls.key } }),
+        access: new BrokerLogins(plan, gatewayLogin),
+        log: log.child({ module: 'broker' }),
+      });
       await stack.start('broker', () => broker.start(), () => broker.stop());
       const { port } = broker.address();
-      const host = config.mqtt.embedded.host === '0.0.0.0' ? '127.0.0.1' : config.mqtt.embedded.host;
+      const listen = config.mqtt.embedded.host;
+      const host = listen === '0.0.0.0' ? '127.0.0.1' : listen === '::' ? '::1' : listen;
       mqttUrl = `mqtt://${host.includes(':') ? `[${host}]` : host}:${port}`;
     }
-    const bus = mqttBus(config, mqttUrl, topics.state, log);
+    const bus = mqttBus(config, mqttUrl, topics.state, log, gatewayLogin);
     await stack.start('mqtt', () => bus.start(), () => bus.stop());
 
-    const scorer = await loadOnnxScorer(modelDir(config.model.dir), log.child({ module: 'model' }));
+    const modelLog = log.child({ module: 'model' });
+    const scorer = new ScorerHolder(await loadOnnxScorer(modelDir(config.model.dir), modelLog), modelLog, (model) => {
+      status.updateModel(model);
+      metrics.model.reset();
+      metrics.model.set({ id: model.id, version: model.version, sha256: model.sha256.slice(0, 12) }, 1);
+    });
     stack.onStop('model', () => scorer.stop());
+    /** Loads the package in model.dir again (store IT replaced it); the model in use stays if it fails. */
+    const reloadModel = () => scorer.swap(() => loadOnnxScorer(modelDir(config.model.dir), modelLog));
 
     const choice: SourceChoice =
       options.replay !== undefined && replayClock !== undefined
@@ -383,6 +415,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await stack.start(`watchdog ${radio.receiverId}`, () => watchdog.start(), () => watchdog.stop());
     }
 
+    metrics.model.set({ id: scorer.model.id, version: scorer.model.version, sha256: scorer.model.sha256.slice(0, 12) }, 1);
     const status = new GatewayStatus(
       bus,
       topics,
@@ -403,6 +436,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const live = new LiveFeed();
     const pos = new PosDelivery(bus, topics, config.terminals);
     await pos.publishAllPresent();
+    const stopRepublishing = pos.republishOnReconnect((err) => log.warn({ err }, 'could not republish the present lists'));
+    stack.onStop('present lists', async () => stopRepublishing());
     const catalog = loadCatalog(resolve(config.data.dir), config.mode === 'demo', log.child({ module: 'catalog' }));
     const recent = new RecentCards();
     const cards = new CardFlow({
@@ -419,31 +454,56 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       log: log.child({ module: 'cards' }),
     });
 
+    const startedAt = clock.now();
+    const readiness = () => ({ broker: bus.isConnected(), database: store.isOpen(), model: true, radio: radios.every((r) => r.state() === 'scanning') });
+    const ready = () => Object.values(readiness()).every(Boolean);
     const eraser = new MemberEraser({ storeId: config.store.id, resolver: members, directory, tracker, cards, ...(vault === undefined ? {} : { vault }), store, clock, log: log.child({ module: 'erasure' }) });
     const requests = new RequestRouter({
       bus,
       topics,
       log: log.child({ module: 'requests' }),
-      handlers: {
-        erase: {
-          schema: EraseRequestV1,
-          run: (request) => {
-            const { memberId, requestId } = request as EraseRequest;
-            return eraser.erase({ memberId, source: 'mqtt', ...(requestId === undefined ? {} : { requestId }) });
-          },
+      handlers: gatewayRequestHandlers({
+        eraser,
+        tracker,
+        cardOf: (memberId) => pos.cardOf(memberId),
+        reloadModel,
+        health: () => ({
+          status: ready() ? 'ready' : 'not-ready',
+          checks: readiness(),
+          version: PACKAGE_VERSION,
+          simulated,
+          uptimeSeconds: Math.round((clock.now() - startedAt) / 1000),
+          members: members.memberCount(),
+          present: tracker.present().length,
+          outboxDepth: store.outboxDepth(),
+          model: scorer.model,
+        }),
+        reload: () => {
+          const next = loadConfig({ file: options.loaded.files[1], env }).config;
+          const changed = Object.keys(next).filter((key) => JSON.stringify(next[key as keyof Config]) !== JSON.stringify(config[key as keyof Config]));
+          const applied: string[] = [];
+          if (changed.includes('cards')) {
+            cards.reconfigure(next.cards);
+            applied.push('cards');
+          }
+          // Everything else is wired into running parts (sockets, radios, loggers made at start): a restart applies it.
+          const restartNeeded = changed.filter((key) => key !== 'cards');
+          log.info({ applied, restartNeeded }, 'config reloaded');
+          return { applied, restartNeeded };
         },
-      },
+      }),
     });
 
     const app = buildApp({
       log: log.child({ module: 'http' }),
       registry: metrics.registry,
-      readiness: () => ({ broker: bus.isConnected(), database: store.isOpen(), model: true, radio: radios.every((r) => r.state() === 'scanning') }),
+      readiness,
       live,
       store: { name: config.store.name, simulated },
       admin: {
         token: config.http.adminToken,
         eraseMember: (memberId, requestId) => eraser.erase({ memberId, source: 'admin', ...(requestId === undefined ? {} : { requestId }) }),
+        reloadModel,
       },
     });
     let httpUrl = '';

@@ -86,6 +86,12 @@ export function createMetrics(probes: MetricProbes) {
       labelNames: ['outcome'] as const,
       registers,
     }),
+    model: new Gauge({
+      name: 'vitrin_model_info',
+      help: 'The model in use: 1 for its id, version and sha256 prefix.',
+      labelNames: ['id', 'version', 'sha256'] as const,
+      registers,
+    }),
     feedback: new Counter({
       name: 'vitrin_feedback_total',
       help: 'Feedback about cards by outcome: shown, accepted, dismissed, purchased; invalid or unknown-card when refused.',

@@ -1,14 +1,54 @@
-import { createServer, type AddressInfo, type Server } from 'node:net';
-import { Aedes } from 'aedes';
+import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { Aedes, type AedesOptions, type AuthenticateError, type Client } from 'aedes';
 import { VitrinError } from '../../gateway/errors.js';
 import type { Logger } from '../../gateway/log.js';
+import { mayPublish, mayRead, maySubscribe, type AccessRules } from '../../gateway/mqtt/access.js';
+import type { BrokerAccess, LoginVerdict } from '../../gateway/mqtt/broker-logins.js';
 import type { Lifecycle } from '../../gateway/ports.js';
+
+export interface EmbeddedBrokerTls {
+  readonly host: string;
+  readonly port: number;
+  /** PEM files: the certificate (with its chain) and its private key. */
+  readonly certFile: string;
+  readonly keyFile: string;
+}
 
 export interface EmbeddedBrokerOptions {
   readonly host: string;
   /** 0 picks a free port; read it back with address(). */
   readonly port: number;
+  /** A second listener, speaking MQTT over TLS. */
+  readonly tls?: EmbeddedBrokerTls;
+  /** Checks every CONNECT, publish, subscription and delivery. Absent: anyone may do anything (tests). */
+  readonly access?: BrokerAccess;
   readonly log: Logger;
+}
+
+const RETURN_CODES: Record<Exclude<LoginVerdict, { ok: true }>['reason'], number> = {
+  'client-id-taken': 2,
+  'bad-credentials': 4,
+  'not-authorized': 5,
+};
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function readPem(file: string, setting: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (cause) {
+    throw new VitrinError('VITRIN_ERR_MQTT_TLS', `cannot read ${setting} ${file} (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
+  }
 }
 
 /**
@@ -17,54 +57,122 @@ export interface EmbeddedBrokerOptions {
  */
 export class EmbeddedBroker implements Lifecycle {
   private broker: Aedes | undefined;
-  private server: Server | undefined;
+  private readonly servers: Server[] = [];
+  private readonly grants = new WeakMap<Client, AccessRules>();
 
   constructor(private readonly options: EmbeddedBrokerOptions) {}
 
   async start(): Promise<void> {
-    const { host, port, log } = this.options;
-    const broker = await Aedes.createBroker({ drainTimeout: 30_000 });
+    const { host, port, tls, log } = this.options;
+    const pem = tls === undefined ? undefined : { cert: readPem(tls.certFile, 'mqtt.tls.cert'), key: readPem(tls.keyFile, 'mqtt.tls.key') };
+    const broker = await Aedes.createBroker({ drainTimeout: 30_000, ...this.guards() });
     broker.on('client', (client) => log.debug({ clientId: client.id }, 'client connected'));
     broker.on('clientDisconnect', (client) => log.debug({ clientId: client.id }, 'client disconnected'));
-    const server = createServer((socket) => broker.handle(socket));
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-    } catch (cause) {
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
-      throw new VitrinError(
-        'VITRIN_ERR_MQTT_BROKER_LISTEN',
-        `the embedded MQTT broker cannot listen on ${host}:${port} (${(cause as NodeJS.ErrnoException).code ?? 'error'}); free the port, change mqtt.embedded.port, or set mqtt.url to use an external broker`,
-        { cause },
-      );
-    }
-    server.on('error', (err) => log.error({ err }, 'embedded broker socket error'));
     this.broker = broker;
-    this.server = server;
-    log.info({ host, port: this.address().port }, 'embedded MQTT broker listening');
+    const plain = createServer((socket) => broker.handle(socket));
+    const listeners: [Server, string, number, string][] = [[plain, host, port, 'mqtt.embedded.port']];
+    if (tls !== undefined && pem !== undefined) {
+      let secure: TlsServer;
+      try {
+        secure = createTlsServer(pem, (socket) => broker.handle(socket));
+      } catch (cause) {
+        await this.stop();
+        throw new VitrinError('VITRIN_ERR_MQTT_TLS', `mqtt.tls.cert and .key are not a usable PEM certificate and key: ${(cause as Error).message}`, { cause });
+      }
+      // A client that fails the handshake is its own problem, not the broker's.
+      secure.on('tlsClientError', (err) => log.debug({ err: { message: err.message } }, 'TLS handshake failed'));
+      listeners.push([secure, tls.host, tls.port, 'mqtt.tls.port']);
+    }
+    for (const [server, listenHost, listenPort, setting] of listeners) {
+      try {
+        await listen(server, listenHost, listenPort);
+      } catch (cause) {
+        await this.stop();
+        throw new VitrinError(
+          'VITRIN_ERR_MQTT_BROKER_LISTEN',
+          `the embedded MQTT broker cannot listen on ${listenHost}:${listenPort} (${(cause as NodeJS.ErrnoException).code ?? 'error'}); free the port, change ${setting}, or set mqtt.url to use an external broker`,
+          { cause },
+        );
+      }
+      server.on('error', (err) => log.error({ err }, 'embedded broker socket error'));
+      this.servers.push(server);
+    }
+    log.info(
+      { host, port: this.address().port, ...(tls === undefined ? {} : { tls: this.tlsAddress() }), logins: this.options.access !== undefined },
+      'embedded MQTT broker listening',
+    );
   }
 
   address(): { host: string; port: number } {
-    const address = this.server?.address() as AddressInfo | null | undefined;
-    if (address === null || address === undefined) throw new Error('embedded broker is not listening');
-    return { host: address.address, port: address.port };
+    return this.addressOf(this.servers[0]);
+  }
+
+  /** The TLS listener's address; throws when there is none. */
+  tlsAddress(): { host: string; port: number } {
+    return this.addressOf(this.servers[1]);
   }
 
   async stop(): Promise<void> {
-    const { server, broker } = this;
-    this.server = undefined;
+    const servers = this.servers.splice(0);
+    const broker = this.broker;
     this.broker = undefined;
-    if (server !== undefined) {
-      // close() waits for open connections; the broker closing below ends them.
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      if (broker !== undefined) await new Promise<void>((resolve) => broker.close(() => resolve()));
-      server.unref();
-      await Promise.race([closed, new Promise<void>((resolve) => setTimeout(resolve, 2000).unref())]);
-    }
+    // close() waits for open connections; the broker closing below ends them.
+    const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+    if (broker !== undefined) await new Promise<void>((resolve) => broker.close(() => resolve()));
+    for (const server of servers) server.unref();
+    await Promise.race([Promise.all(closed), new Promise<void>((resolve) => setTimeout(resolve, 2000).unref())]);
+  }
+
+  private addressOf(server: Server | undefined): { host: string; port: number } {
+    const address = server?.address() as AddressInfo | null | undefined;
+    if (address === null || address === undefined) throw new Error('embedded broker is not listening there');
+    return { host: address.address, port: address.port };
+  }
+
+  /** aedes hooks that apply the core's login and topic rules; none without `access`. */
+  private guards(): Partial<AedesOptions> {
+    const { access, log } = this.options;
+    if (access === undefined) return {};
+    const refuse = (client: Client, what: string, topic: string): void => {
+      log.warn({ clientId: client.id, topic }, `MQTT ${what} refused: not this client's topic`);
+    };
+    return {
+      authenticate: (client, username, password, done) => {
+        const remoteAddress = (client.conn as Socket).remoteAddress;
+        access.login({ clientId: client.id, username: username ?? undefined, password: password ?? undefined, remoteAddress }).then(
+          (verdict) => {
+            if (verdict.ok) {
+              this.grants.set(client, verdict.rules);
+              log.debug({ clientId: client.id, username: verdict.username, role: verdict.role }, 'MQTT login');
+              return done(null, true);
+            }
+            log.warn({ clientId: client.id, username, remoteAddress, reason: verdict.reason }, `MQTT login refused: ${verdict.message}`);
+            done(Object.assign(new Error(verdict.message), { returnCode: RETURN_CODES[verdict.reason] }) as AuthenticateError, false);
+          },
+          (err: unknown) => {
+            log.error({ err }, 'MQTT login check failed');
+            done(Object.assign(new Error('login check failed'), { returnCode: 3 }) as AuthenticateError, false);
+          },
+        );
+      },
+      // An unauthorised publish closes the connection (MQTT 3.1.1 allows no negative PUBACK); the message goes nowhere.
+      authorizePublish: (client, packet, done) => {
+        const rules = client === null ? undefined : this.grants.get(client);
+        if (rules !== undefined && mayPublish(rules, packet.topic)) return done(null);
+        if (client !== null) refuse(client, 'publish', packet.topic);
+        done(new Error(`not authorised to publish to ${packet.topic}`));
+      },
+      // A refused subscription gets SUBACK 0x80 (failure); the connection stays.
+      authorizeSubscribe: (client, subscription, done) => {
+        const rules = this.grants.get(client);
+        if (rules !== undefined && maySubscribe(rules, subscription.topic)) return done(null, subscription);
+        refuse(client, 'subscription', subscription.topic);
+        done(null, null);
+      },
+      authorizeForward: (client, packet) => {
+        const rules = this.grants.get(client);
+        return rules !== undefined && mayRead(rules, packet.topic) ? packet : null;
+      },
+    };
   }
 }

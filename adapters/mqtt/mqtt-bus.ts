@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import { VitrinError } from '../../gateway/errors.js';
 import type { Logger } from '../../gateway/log.js';
@@ -9,6 +10,8 @@ export interface MqttBusOptions {
   readonly clientId: string;
   readonly username?: string;
   readonly password?: string;
+  /** PEM file of the CA that signed an mqtts:// broker's certificate; absent: the system's CAs. */
+  readonly caFile?: string;
   readonly protocolVersion: 4 | 5;
   readonly will: { readonly topic: string; readonly payload: string; readonly qos: 0 | 1 | 2; readonly retain: boolean };
   readonly log: Logger;
@@ -34,7 +37,7 @@ export class MqttBus implements MessageBus {
   constructor(private readonly options: MqttBusOptions) {}
 
   async start(): Promise<void> {
-    const { url, clientId, username, password, protocolVersion, will, log, connectTimeoutMs, reconnectPeriodMs } = this.options;
+    const { url, clientId, username, password, caFile, protocolVersion, will, log, connectTimeoutMs, reconnectPeriodMs } = this.options;
     const clientOptions: IClientOptions = {
       clientId,
       protocolVersion,
@@ -43,6 +46,7 @@ export class MqttBus implements MessageBus {
       reconnectPeriod: 0,
       will: { topic: will.topic, payload: Buffer.from(will.payload), qos: will.qos, retain: will.retain },
       ...(username === undefined ? {} : { username, password: password ?? '' }),
+      ...(caFile === undefined ? {} : { ca: readCa(caFile), rejectUnauthorized: true }),
     };
     const client = mqtt.connect(url, clientOptions);
     try {
@@ -141,6 +145,14 @@ export class MqttBus implements MessageBus {
 
   private emitConnection(connected: boolean): void {
     for (const fn of this.connectionListeners) fn(connected);
+  }
+}
+
+function readCa(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (cause) {
+    throw new VitrinError('VITRIN_ERR_MQTT_TLS', `cannot read mqtt.tls.ca ${file} (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
   }
 }
 

@@ -1,101 +1,109 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import ort from 'onnxruntime-node';
 import { VitrinError } from '../../gateway/errors.js';
 import type { Logger } from '../../gateway/log.js';
-import type { FeatureBatch, FeatureSpec, ModelIdentity, Scorer } from '../../gateway/ports.js';
 import { parseManifest, type ModelManifest } from '../../gateway/scoring/manifest.js';
-import { modelProblems } from './model-check.js';
+import { decodeOnnxModel, type OnnxModel } from './onnx-model.js';
+import { openScorer, trialScores, type OnnxScorer } from './onnx-session.js';
+import { planReading, type PlanResult } from './read-plan.js';
+import { removeZipMaps, type RemovedZipMap } from './zipmap.js';
 
-/**
- * The Scorer on ONNX Runtime. A model is used only after its sha256 and its
- * inputs and outputs match its manifest; otherwise loading fails with a code and
- * the caller keeps whatever model it had.
- */
-export class OnnxScorer implements Scorer {
-  readonly model: ModelIdentity;
-  readonly features: readonly FeatureSpec[];
+export type { OnnxScorer } from './onnx-session.js';
 
-  constructor(
-    private readonly session: ort.InferenceSession,
-    readonly manifest: ModelManifest,
-  ) {
-    this.model = { id: manifest.id, version: manifest.version, sha256: manifest.sha256 };
-    this.features = manifest.features;
+/** A model package's two files. */
+export interface PackageFiles {
+  readonly model: string;
+  readonly manifest: string;
+}
+
+/** A model file read and understood, before ONNX Runtime sees it. */
+export interface PreparedModel {
+  readonly model: OnnxModel;
+  /** What ONNX Runtime loads: the file's bytes, or the rewrite without ZipMap. */
+  readonly runtimeBytes: Uint8Array;
+  readonly removed: readonly RemovedZipMap[];
+  readonly reading: PlanResult;
+  /** Problems with the model itself (VITRIN_ERR_MODEL_UNSUPPORTED). */
+  readonly unsupported: readonly string[];
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export async function readManifestFile(file: string): Promise<ModelManifest> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (cause) {
+    throw new VitrinError('VITRIN_ERR_MODEL_LOAD', `cannot read ${file}`, { cause });
   }
+  const parsed = parseManifest(json);
+  if (parsed.manifest === undefined) throw new VitrinError('VITRIN_ERR_MODEL_LOAD', `${file} is not a valid manifest`, { details: parsed.problems });
+  return parsed.manifest;
+}
 
-  async score(batch: FeatureBatch): Promise<Float32Array> {
-    const { input, output } = this.manifest;
-    // A model exported with a fixed batch of 1 (common from PyTorch) is run row by row.
-    const rowsPerRun = input.batch === 'fixed' ? 1 : batch.rows;
-    const result = new Float32Array(batch.rows);
-    try {
-      for (let start = 0; start < batch.rows; start += rowsPerRun) {
-        const rows = Math.min(rowsPerRun, batch.rows - start);
-        const values = batch.values.subarray(start * batch.width, (start + rows) * batch.width);
-        const feeds = { [input.name]: new ort.Tensor('float32', values, [rows, batch.width]) };
-        const outputs = await this.session.run(feeds, [output.name]);
-        const tensor = outputs[output.name];
-        if (tensor === undefined) throw new Error(`output ${output.name} missing`);
-        const data = tensor.data as Float32Array;
-        const columns = data.length / rows;
-        for (let r = 0; r < rows; r++) {
-          const value = data[r * columns + output.column]!;
-          result[start + r] = output.kind === 'logit' ? 1 / (1 + Math.exp(-value)) : value;
-        }
-      }
-    } catch (cause) {
-      throw new VitrinError('VITRIN_ERR_MODEL_RUN', `model ${this.model.id}@${this.model.version} failed on a batch of ${batch.rows}`, { cause });
-    }
-    return result;
-  }
-
-  async stop(): Promise<void> {
-    await this.session.release();
+export async function readModelFile(file: string): Promise<Uint8Array> {
+  try {
+    return await readFile(file);
+  } catch (cause) {
+    throw new VitrinError('VITRIN_ERR_MODEL_LOAD', `cannot read ${file}`, { cause });
   }
 }
 
-async function readManifest(dir: string): Promise<ModelManifest> {
-  let json: unknown;
+/** Decodes the model, removes a ZipMap, and plans how to read it; throws VITRIN_ERR_MODEL_FORMAT for a file that is not ONNX. */
+export function prepareModel(bytes: Uint8Array, file: string, manifest: ModelManifest | undefined): PreparedModel {
+  const model = decodeOnnxModel(bytes, file);
+  const rewrite = removeZipMaps(model);
+  const reading = planReading(model, rewrite.removed, manifest);
+  const stuck = rewrite.problems.filter((p) => p.output === reading.plan?.output).map((p) => p.problem);
+  return { model, runtimeBytes: rewrite.bytes ?? bytes, removed: rewrite.removed, reading, unsupported: [...stuck, ...reading.unsupported] };
+}
+
+/** Throws VITRIN_ERR_MODEL_UNSUPPORTED or VITRIN_ERR_MODEL_MISMATCH, listing every problem, unless the model can be read. */
+export function assertReadable(prepared: PreparedModel, what: string): NonNullable<PlanResult['plan']> {
+  const { unsupported, reading } = prepared;
+  if (unsupported.length > 0 || reading.plan === undefined) {
+    throw new VitrinError('VITRIN_ERR_MODEL_UNSUPPORTED', `${what} cannot be scored`, { details: [...unsupported, ...reading.mismatch] });
+  }
+  if (reading.mismatch.length > 0) throw new VitrinError('VITRIN_ERR_MODEL_MISMATCH', `${what} does not match its manifest`, { details: reading.mismatch });
+  return reading.plan;
+}
+
+/**
+ * Reads, checks and opens a model package. The Scorer comes back only when every
+ * check passed: manifest, sha256 of the file's bytes, the graph against the manifest,
+ * ONNX Runtime's view, and a trial run on default features. Otherwise it throws a
+ * VitrinError with a code and leaves nothing open, so a caller holding a working
+ * model keeps it.
+ */
+export async function loadModelPackage(files: PackageFiles, log: Logger): Promise<OnnxScorer> {
+  const manifest = await readManifestFile(files.manifest);
+  const bytes = await readModelFile(files.model);
+  const sha256 = sha256Hex(bytes);
+  if (sha256 !== manifest.sha256) {
+    throw new VitrinError('VITRIN_ERR_MODEL_CHECKSUM', `${files.model} has sha256 ${sha256}, the manifest says ${manifest.sha256}`);
+  }
+  const what = `model ${manifest.id}@${manifest.version}`;
+  const prepared = prepareModel(bytes, files.model, manifest);
+  const plan = assertReadable(prepared, what);
+  const identity = { id: manifest.id, version: manifest.version, sha256 };
+  const scorer = await openScorer(prepared.runtimeBytes, files.model, plan, identity, manifest.features);
   try {
-    json = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
-  } catch (cause) {
-    throw new VitrinError('VITRIN_ERR_MODEL_LOAD', `cannot read ${join(dir, 'manifest.json')}`, { cause });
+    await trialScores(scorer, manifest.features.length);
+  } catch (err) {
+    await scorer.stop();
+    throw err;
   }
-  const parsed = parseManifest(json);
-  if (parsed.manifest === undefined) {
-    throw new VitrinError('VITRIN_ERR_MODEL_LOAD', `${join(dir, 'manifest.json')} is not a valid manifest`, { details: parsed.problems });
-  }
-  return parsed.manifest;
+  log.info(
+    { model: manifest.id, version: manifest.version, sha256: sha256.slice(0, 12), features: manifest.features.length, producer: prepared.model.producer, read: plan.description },
+    'model loaded',
+  );
+  return scorer;
 }
 
 /** Loads `<dir>/model.onnx` against `<dir>/manifest.json`. */
 export async function loadOnnxScorer(dir: string, log: Logger): Promise<OnnxScorer> {
-  const manifest = await readManifest(dir);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(join(dir, 'model.onnx'));
-  } catch (cause) {
-    throw new VitrinError('VITRIN_ERR_MODEL_LOAD', `cannot read ${join(dir, 'model.onnx')}`, { cause });
-  }
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  if (sha256 !== manifest.sha256) {
-    throw new VitrinError('VITRIN_ERR_MODEL_CHECKSUM', `model.onnx has sha256 ${sha256}, the manifest says ${manifest.sha256}`);
-  }
-  let session: ort.InferenceSession;
-  try {
-    // One thread: the gateway box has few cores and other work to do; batches are small.
-    session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', intraOpNumThreads: 1, interOpNumThreads: 1 });
-  } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new VitrinError('VITRIN_ERR_MODEL_LOAD', `ONNX Runtime cannot load ${join(dir, 'model.onnx')}: ${reason}`, { cause });
-  }
-  const problems = modelProblems(session.inputMetadata, session.outputMetadata, manifest);
-  if (problems.length > 0) {
-    await session.release();
-    throw new VitrinError('VITRIN_ERR_MODEL_MISMATCH', `model ${manifest.id}@${manifest.version} does not match its manifest`, { details: problems });
-  }
-  log.info({ model: manifest.id, version: manifest.version, sha256: sha256.slice(0, 12), features: manifest.features.length }, 'model loaded');
-  return new OnnxScorer(session, manifest);
+  return loadModelPackage({ model: join(dir, 'model.onnx'), manifest: join(dir, 'manifest.json') }, log);
 }

@@ -4,20 +4,22 @@ import { computeEid } from '../../gateway/identity/eid.js';
 import type { MemberIdentity, Roster } from '../../gateway/identity/roster.js';
 import type { Logger } from '../../gateway/log.js';
 import type { Advertisement, AdvertisementSource, Clock, Unsubscribe } from '../../gateway/ports.js';
-import { gaussian, randomAddress, seededRandom } from './random.js';
+import { autoLayout, type FloorPlan } from './floor-plan.js';
+import { createLink, type Link, type PhonePose, RadioModel, randomTransmitter, type Transmitter } from './radio-model.js';
+import { randomAddress, seededRandom } from './random.js';
 import { strangerAdvertisingData } from './strangers.js';
-
-interface Leg {
-  readonly zoneId: string;
-  readonly until: number;
-}
+import { planVisit, type Stop, Trajectory } from './walker.js';
 
 interface Device {
   readonly address: string;
   readonly member: MemberIdentity | undefined;
   /** iOS phones in the foreground carry the EID prefix in an iBeacon; Android ones send Eddystone-EID. */
   readonly carrier: 'eddystone' | 'ibeacon' | 'stranger';
-  readonly legs: Leg[];
+  readonly transmitter: Transmitter;
+  readonly links: Link[];
+  /** Members walk; other devices stay where they are. */
+  readonly trajectory: Trajectory | undefined;
+  readonly pose: PhonePose;
   readonly strangerData: Uint8Array | undefined;
 }
 
@@ -31,19 +33,27 @@ export interface SimulatedStoreOptions {
   readonly log: Logger;
 }
 
-const IN_ZONE_RSSI = -58;
-const OTHER_ZONE_RSSI = -84;
-const LOSS = 0.15;
+/** Eddystone's TX power is calibrated at 0 m: -18 dBm there is -59 dBm at 1 m, like iOS's iBeacon default. */
+const EDDYSTONE_TX_AT_0M = -18;
+const IBEACON_MEASURED_POWER = -59;
+/** Strangers stand anywhere in the store or up to this far out in the street (m). */
+const STREET_M = 12;
 
 /**
  * A seeded store for demos and tests when no Bluetooth adapter is present: demo
  * members walk entrance → shop floor → till and leave, among many other devices.
- * It emits the same Advertisement shape (raw advertising data) the radio adapters do.
+ * The store is laid out from the configured zones and receivers; every packet goes
+ * through the radio model (path loss, shadowing, fading, body, walls), so the
+ * presence stage sees what it would in a real shop. It emits the same Advertisement
+ * shape (raw advertising data) the radio adapters do, one per device and receiver
+ * that hears it, every `advertisingIntervalMs`.
  */
 export class SimulatedStore implements AdvertisementSource {
   readonly kind = 'simulated' as const;
   private readonly listeners = new Set<(ad: Advertisement) => void>();
   private readonly random: () => number;
+  private readonly plan: FloorPlan;
+  private readonly radio: RadioModel;
   private devices: Device[] = [];
   private nextMember = 0;
   private nextArrival = 0;
@@ -51,6 +61,8 @@ export class SimulatedStore implements AdvertisementSource {
 
   constructor(private readonly options: SimulatedStoreOptions) {
     this.random = seededRandom(options.settings.seed);
+    this.plan = autoLayout(options.zones, options.receivers);
+    this.radio = new RadioModel(seededRandom(options.settings.seed + 1), this.plan.walls);
   }
 
   onAdvertisement(fn: (ad: Advertisement) => void): Unsubscribe {
@@ -79,23 +91,16 @@ export class SimulatedStore implements AdvertisementSource {
   private tick(): void {
     const now = this.options.clock.now();
     this.admitArrivals(now);
-    this.devices = this.devices.filter((d) => d.member === undefined || d.legs.some((leg) => leg.until > now));
+    this.devices = this.devices.filter((d) => d.trajectory === undefined || d.trajectory.visit.goneAt > now);
     for (const device of this.devices) {
-      const zoneId = device.legs.find((leg) => leg.until > now)?.zoneId;
+      const pose = device.trajectory?.at(now) ?? device.pose;
       const data = this.advertisingData(device, now);
-      for (const receiver of this.options.receivers) {
-        if (this.random() < LOSS) continue;
-        const base = device.member === undefined ? -75 - this.random() * 20 : receiver.zone === zoneId ? IN_ZONE_RSSI : OTHER_ZONE_RSSI;
-        const ad: Advertisement = {
-          receiverId: receiver.id,
-          address: device.address,
-          addressType: 'random',
-          rssi: Math.round(base + 3 * gaussian(this.random)),
-          data,
-          receivedAt: now,
-        };
+      this.plan.receivers.forEach((site, i) => {
+        const rssi = this.radio.receive(device.links[i]!, device.transmitter, pose, site, now);
+        if (rssi === undefined) return;
+        const ad: Advertisement = { receiverId: site.id, address: device.address, addressType: 'random', rssi, data, receivedAt: now };
         for (const fn of this.listeners) fn(ad);
-      }
+      });
     }
   }
 
@@ -106,43 +111,59 @@ export class SimulatedStore implements AdvertisementSource {
       this.nextMember += 1;
       this.nextArrival += this.options.settings.arrivalEverySeconds * 1000;
       if (this.devices.some((d) => d.member?.id === member.id)) continue;
+      const visit = planVisit(this.plan, this.random, now, this.journey(), { speedMps: 1.2 + 0.2 * this.random(), streetM: [1, 3] });
       this.devices.push({
         address: randomAddress(this.random),
         member,
         carrier: this.nextMember % 2 === 1 ? 'eddystone' : 'ibeacon',
-        legs: this.journey(now),
+        transmitter: randomTransmitter(this.random),
+        links: this.plan.receivers.map(() => createLink()),
+        trajectory: new Trajectory(visit),
+        pose: { position: { x: -3, y: 0 }, heading: { x: 1, y: 0 } },
         strangerData: undefined,
       });
     }
   }
 
-  /** Entrance, then the shop floor, then a till: the path that makes a card. */
-  private journey(now: number): Leg[] {
-    const ofKind = (kinds: readonly string[]) => this.options.zones.filter((z) => kinds.includes(z.kind));
-    const pickZone = (zones: readonly ZoneConfig[]) => zones[Math.floor(this.random() * zones.length)];
-    const stops: [ZoneConfig | undefined, number][] = [
-      [pickZone(ofKind(['entrance'])), 8],
-      [pickZone(ofKind(['floor', 'fitting'])), 12 + this.random() * 13],
-      [pickZone(ofKind(['pos'])), 25],
+  /**
+   * A look by the door, a short browse, then a till: the path that makes a card.
+   * Short enough (about 45 s) that a member has left, and been timed out, before the
+   * roster comes round to them again.
+   */
+  private journey(): Stop[] {
+    const ofKind = (kinds: readonly string[]) => this.plan.zones.filter((z) => kinds.includes(z.kind));
+    const pick = (zones: readonly { id: string }[]) => zones[Math.floor(this.random() * zones.length)];
+    const stops: [{ id: string } | undefined, number][] = [
+      [pick(ofKind(['entrance'])), 1 + this.random()],
+      [pick(ofKind(['floor', 'fitting'])), 6 + 4 * this.random()],
+      [pick(ofKind(['pos'])), 12 + 4 * this.random()],
     ];
-    const legs: Leg[] = [];
-    let t = now;
-    for (const [zone, seconds] of stops) {
-      if (zone === undefined) continue;
-      t += seconds * 1000;
-      legs.push({ zoneId: zone.id, until: t });
-    }
-    return legs;
+    return stops.flatMap(([zone, standSeconds]) => (zone === undefined ? [] : [{ zoneId: zone.id, standSeconds }]));
   }
 
   private stranger(): Device {
-    return { address: randomAddress(this.random), member: undefined, carrier: 'stranger', legs: [], strangerData: strangerAdvertisingData(this.random) };
+    const { width, depth } = this.plan;
+    const outside = this.random() < 0.3;
+    const position = outside
+      ? { x: -1 - this.random() * STREET_M, y: (this.random() - 0.5) * 2 * STREET_M + depth / 2 }
+      : { x: this.random() * width, y: this.random() * depth };
+    const angle = this.random() * 2 * Math.PI;
+    return {
+      address: randomAddress(this.random),
+      member: undefined,
+      carrier: 'stranger',
+      transmitter: randomTransmitter(this.random),
+      links: this.plan.receivers.map(() => createLink()),
+      trajectory: undefined,
+      pose: { position, heading: { x: Math.cos(angle), y: Math.sin(angle) } },
+      strangerData: strangerAdvertisingData(this.random),
+    };
   }
 
   private advertisingData(device: Device, now: number): Uint8Array {
     if (device.member === undefined) return device.strangerData ?? new Uint8Array();
     const eid = computeEid(device.member.identityKey, this.options.roster.rotationExponent, Math.floor(now / 1000));
-    if (device.carrier === 'eddystone') return encodeEddystoneEid(eid, -4);
-    return encodeIBeacon(this.options.appUuid, eid.readUInt16BE(0), eid.readUInt16BE(2), -59);
+    if (device.carrier === 'eddystone') return encodeEddystoneEid(eid, EDDYSTONE_TX_AT_0M);
+    return encodeIBeacon(this.options.appUuid, eid.readUInt16BE(0), eid.readUInt16BE(2), IBEACON_MEASURED_POWER);
   }
 }

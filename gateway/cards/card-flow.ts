@@ -6,7 +6,7 @@ import type { Moment } from '../presence/moments.js';
 import type { Clock, EventStore, Scorer } from '../ports.js';
 import type { StoreCatalog } from '../catalog/store-catalog.js';
 import { candidatesFor, type Candidate } from '../scoring/candidates.js';
-import { candidateFeatures, featureBatch, visitFeatures } from '../scoring/features.js';
+import { candidateFeatures, cardBatch, visitFeatures } from '../scoring/features.js';
 import { CardPolicy } from '../decide/policy.js';
 import { buildCard } from './build-card.js';
 import type { RecentCards } from './recent-cards.js';
@@ -41,8 +41,10 @@ export class CardFlow {
   private readonly zones: Map<string, ZoneConfig>;
   private readonly queues = new Map<string, Promise<void>>();
   private lastPrune = 0;
+  private settings: CardFlowDeps['settings'];
 
   constructor(private readonly deps: CardFlowDeps) {
+    this.settings = deps.settings;
     this.policy = new CardPolicy(deps.settings);
     this.zones = new Map(deps.settings.zones.map((z) => [z.id, z]));
   }
@@ -63,6 +65,12 @@ export class CardFlow {
   /** Resolves when every queued step has finished; used on shutdown. */
   async drain(): Promise<void> {
     while (this.queues.size > 0) await Promise.all(this.queues.values());
+  }
+
+  /** A config reload: new card settings apply from the next decision on. */
+  reconfigure(cards: Config['cards']): void {
+    this.settings = { ...this.settings, cards };
+    this.policy.reconfigure(this.settings);
   }
 
   /** A purchase at a till or marked on a tablet: the visit gets no more cards. */
@@ -119,7 +127,7 @@ export class CardFlow {
       zone,
       zoneSince: since,
       at: now,
-      ttlSeconds: this.deps.settings.cards.ttlSeconds,
+      ttlSeconds: this.settings.cards.ttlSeconds,
       propensity,
       suggestions,
       offers,
@@ -160,10 +168,10 @@ export class CardFlow {
       at: now,
       timezone: this.deps.settings.store.timezone,
     });
-    const rows = [visit, ...candidates.map((c) => candidateFeatures(visit, c))];
+    const batch = cardBatch(this.deps.scorer.features, visit, candidates.map(candidateFeatures));
     const stopTimer = this.deps.metrics.modelSeconds.startTimer();
     try {
-      return await this.deps.scorer.score(featureBatch(this.deps.scorer.features, rows));
+      return await this.deps.scorer.score(batch);
     } catch (err) {
       this.deps.metrics.cards.inc({ outcome: 'unscored' });
       this.deps.log.error({ err, code: 'VITRIN_ERR_MODEL_RUN' }, 'scoring failed; the card goes out without scores');

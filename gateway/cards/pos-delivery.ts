@@ -1,7 +1,7 @@
 import type { Card, Withdrawn } from '../contracts/card.js';
 import type { Present } from '../contracts/gateway.js';
 import type { TerminalConfig } from '../config/schema.js';
-import type { MessageBus } from '../ports.js';
+import type { MessageBus, Unsubscribe } from '../ports.js';
 import type { Topics } from '../mqtt/topics.js';
 
 interface Shown {
@@ -21,6 +21,11 @@ export class PosDelivery {
     private readonly topics: Topics,
     private readonly terminals: readonly TerminalConfig[],
   ) {}
+
+  /** The id of the card on show for a member, if any. */
+  cardOf(memberId: string): string | undefined {
+    return this.shown.get(memberId)?.card.cardId;
+  }
 
   terminalsInZone(zoneId: string): string[] {
     return this.terminals.filter((t) => t.zone === zoneId).map((t) => t.id);
@@ -65,6 +70,13 @@ export class PosDelivery {
   /** Publishes every terminal's list, e.g. at start so stale retained lists from a crash are cleared. */
   async publishAllPresent(): Promise<void> {
     await this.publishPresent(new Set(this.terminals.map((t) => t.id)));
+  }
+
+  /** Every list again after each reconnect: a broker restarted without persistence has lost the retained ones. */
+  republishOnReconnect(onError: (err: unknown) => void): Unsubscribe {
+    return this.bus.onConnectionChange((connected) => {
+      if (connected) this.publishAllPresent().catch(onError);
+    });
   }
 
   private async publishPresent(terminals: ReadonlySet<string>): Promise<void> {

@@ -38,7 +38,7 @@ function sandboxed(loaded: LoadedConfig, dataDir: string, quiet: boolean): Loade
     files: loaded.files,
     config: {
       ...config,
-      mqtt: { ...config.mqtt, url: '', username: '', password: '', embedded: { host: '127.0.0.1', port: 0 } },
+      mqtt: { ...config.mqtt, url: '', username: '', password: '', embedded: { host: '127.0.0.1', port: 0 }, tls: { ...config.mqtt.tls, cert: '', key: '' } },
       http: { ...config.http, host: '127.0.0.1', port: 0 },
       data: { ...config.data, dir: dataDir },
       log: { level: quiet ? 'warn' : config.log.level },

@@ -6,6 +6,8 @@ import { calibrateCommand } from './calibrate-command.js';
 import { configCheck, configSchemaJson, type Output } from './config-command.js';
 import { decodeCommand } from './decode-command.js';
 import { eidCommand } from './eid-command.js';
+import { hashPasswordCommand, mosquittoConfigCommand, readFirstLine } from './mosquitto-config-command.js';
+import { modelCommand, type ModelDeps } from './model-command.js';
 import { recordCommand, type RecordDeps } from './record-command.js';
 import { replayCommand } from './replay-command.js';
 import { rosterImportCommand, type RosterDeps } from './roster-command.js';
@@ -20,6 +22,13 @@ const USAGE = `usage: vitrin <command>
   roster import <file.json> [--config file]
                                  store members (vitrin.roster/1), encrypted with the
                                  roster key; a running gateway picks them up
+  hash-password [--generate] [--iterations N]
+                                 the $7$ hash (Mosquitto's format) of the password
+                                 on stdin for a passwordHash in config; --generate
+                                 makes a random password and prints both as JSON
+  mosquitto-config --out <dir> [--config file]
+                                 write Mosquitto's password file (<dir>/passwd) and
+                                 ACL file (<dir>/acl) for every login in the config
   eid --key <32 hex> --exponent <K> --time <unix seconds>
                                  print the EID a member's app broadcasts
   decode <hex>                   decode advertising data or an HCI LE Advertising
@@ -29,7 +38,11 @@ const USAGE = `usage: vitrin <command>
                                  (own broker and data, nothing reaches the store)
   record --out <file.btsnoop> [--seconds N] [--scope app|all] [--receiver id]
                                  write what an adapter hears; app: only the app's
-                                 frames (default), all: every device`;
+                                 frames (default), all: every device
+  model check <file.onnx> [--manifest m.json]
+                                 how the gateway would read a model (JSON: inputs,
+                                 outputs, batch, probability, problems); exit 0 only
+                                 if it can load and score with it`;
 
 /** Bad arguments or bad input: exit code 2, as for a usage error. */
 const USAGE_ERRORS = new Set(['VITRIN_ERR_CLI_USAGE', 'VITRIN_ERR_DECODE_INPUT', 'VITRIN_ERR_ROSTER_INVALID']);
@@ -38,8 +51,11 @@ export interface CliDeps {
   readonly startGateway: (options: GatewayOptions) => Promise<RunningGateway>;
   readonly openRadio?: RecordDeps['openRadio'];
   readonly openRosterStore?: RosterDeps['openRosterStore'];
+  readonly checkModel?: ModelDeps['checkModel'];
   readonly env: NodeJS.ProcessEnv;
   readonly io: Output;
+  /** What `hash-password` reads the password from; stdin when absent. */
+  readonly readInput?: () => Promise<string>;
 }
 
 function waitForSignal(): Promise<NodeJS.Signals> {
@@ -64,7 +80,7 @@ async function start(configFile: string | undefined, deps: CliDeps): Promise<num
 export async function runCli(argv: readonly string[], deps: CliDeps): Promise<number> {
   const { io } = deps;
   try {
-    const args = parseArgs(argv, ['config', 'key', 'exponent', 'time', 'speed', 'receiver', 'out', 'seconds', 'scope', 'replay', 'address']);
+    const args = parseArgs(argv, ['config', 'key', 'exponent', 'time', 'speed', 'receiver', 'out', 'seconds', 'scope', 'replay', 'address', 'iterations']);
     const [command = 'start', sub, operand] = args.positional;
     if (command === 'start') return await start(stringFlag(args, 'config') ?? sub, deps);
     if (command === 'config' && sub === 'check') return configCheck(operand ?? stringFlag(args, 'config'), deps.env, io);
@@ -90,6 +106,9 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     if (command === 'calibrate') {
       return await calibrateCommand(args, { ...(deps.openRadio === undefined ? {} : { openRadio: deps.openRadio }), env: deps.env, io, interrupted: waitForSignal() });
     }
+    if (command === 'model') return await modelCommand(argv, { checkModel: deps.checkModel, io });
+    if (command === 'mosquitto-config') return mosquittoConfigCommand(args, { env: deps.env, io });
+    if (command === 'hash-password') return await hashPasswordCommand(args, { io, readInput: deps.readInput ?? (() => readFirstLine()) });
     if (command === 'eid') {
       io.out(eidCommand(args));
       return 0;

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { PASSWORD_HASH_PATTERN } from '../mqtt/passwords.js';
 
 // The one definition of Vitrin's configuration. `config/schema.json` is generated
 // from it (`vitrin config schema`) so editors can validate store files; a unit test
@@ -11,6 +12,12 @@ const Id = (description: string) =>
 const UUID128 = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 
 const Secret = (description: string) => Type.String({ secret: true, description });
+
+// A Mosquitto 2.x password hash ($7$, PBKDF2-SHA512): `vitrin hash-password` or
+// `mosquitto_passwd` makes one. Secret although it is no password: it stays out of
+// logs and the digest, and an offline guess needs it.
+const PasswordHash = (description: string) =>
+  Type.String({ secret: true, pattern: PASSWORD_HASH_PATTERN, description: `${description} A $7$ hash from vitrin hash-password or mosquitto_passwd.` });
 
 const Zone = Type.Object(
   {
@@ -33,6 +40,12 @@ const Receiver = Type.Object(
       maximum: 5,
       description: 'How fast the signal falls with distance here: 2 in open space, 2.5-4 among shelves and people.',
     }),
+    passwordHash: Type.Optional(PasswordHash('MQTT login receiver.<id> of a remote receiver (a Vitrin box in receiver mode): may publish only its own sightings and state.')),
+    via: Type.Optional(
+      Type.String({
+        description: 'Another adapter of a remote receiver box: the receiver id whose MQTT login that box uses; the login may then publish this receiver\'s sightings too.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -41,6 +54,7 @@ const Terminal = Type.Object(
   {
     id: Id('POS terminal id, used in its MQTT topics.'),
     zone: Type.String({ description: 'The POS zone this terminal serves (zones[].id).' }),
+    passwordHash: Type.Optional(PasswordHash('MQTT login pos.<id>: may read only its own cards, present list and errors and the gateway state, and publish only its own feedback.')),
   },
   { additionalProperties: false },
 );
@@ -60,9 +74,13 @@ export const ConfigSchema = Type.Object(
     }),
     mqtt: Type.Object(
       {
-        url: Type.String({ description: 'External broker, e.g. mqtt://127.0.0.1:1883. Empty: start the embedded broker.' }),
+        url: Type.String({
+          description: 'External broker, e.g. mqtt://127.0.0.1:1883, or mqtts://<host>:8883 with mqtt.tls.ca. Empty: start the embedded broker.',
+        }),
         clientId: Type.String({ minLength: 1 }),
-        username: Type.String(),
+        username: Type.String({
+          description: "This box's login on the external broker: the gateway's own (vitrin mosquitto-config writes it), or receiver.<id> in receiver mode. The embedded broker ignores it.",
+        }),
         password: Secret('Password for the external broker.'),
         protocolVersion: Type.Union([Type.Literal(4), Type.Literal(5)]),
         embedded: Type.Object(
@@ -71,6 +89,26 @@ export const ConfigSchema = Type.Object(
             port: Type.Integer({ minimum: 0, maximum: 65535 }),
           },
           { additionalProperties: false },
+        ),
+        tls: Type.Object(
+          {
+            ca: Type.String({ description: 'PEM file of the CA that signed the broker certificate, trusted for an mqtts:// mqtt.url (also in receiver mode). Empty: the system CAs.' }),
+            cert: Type.String({ description: "PEM file of the embedded broker's TLS certificate (with its chain). With key: a TLS listener on host:port. Empty: none." }),
+            key: Type.String({ description: 'PEM file of that certificate\'s private key.' }),
+            host: Type.String({ minLength: 1, description: "The embedded broker's TLS listen address." }),
+            port: Type.Integer({ minimum: 0, maximum: 65535, description: "The embedded broker's TLS port (8883 is MQTT over TLS)." }),
+          },
+          { additionalProperties: false },
+        ),
+        admins: Type.Array(
+          Type.Object(
+            {
+              username: Id('MQTT username of a store IT or admin tool.'),
+              passwordHash: PasswordHash('Its password.'),
+            },
+            { additionalProperties: false },
+          ),
+          { description: 'Logins that may send gateway/request/<op> and read everything under vitrin/<store>/.' },
         ),
       },
       { additionalProperties: false },
@@ -130,6 +168,12 @@ export const ConfigSchema = Type.Object(
             topicPrefix: Type.String({
               pattern: '^[^#+]+$',
               description: "The ESPresense nodes' MQTT topic prefix; they publish on <prefix>/devices/<id>/<room>.",
+            }),
+            username: Id('The MQTT username every ESPresense node logs in with.'),
+            passwordHash: Type.String({
+              secret: true,
+              pattern: `^$|${PASSWORD_HASH_PATTERN}`,
+              description: 'Their shared password: a $7$ hash (vitrin hash-password). The login may only publish under <prefix>/. Empty: no ESPresense login.',
             }),
             rooms: Type.Array(
               Type.Object(
@@ -197,7 +241,13 @@ export const ConfigSchema = Type.Object(
         }),
         smoothing: Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'ema filter: weight of a new RSSI sample.' }),
         zoneMarginDb: Type.Number({ minimum: 0, description: 'How far a challenger zone must lead before the member moves.' }),
-        zoneSamples: Type.Integer({ minimum: 1, description: 'For how many samples in a row it must lead.' }),
+        zoneSamples: Type.Integer({ minimum: 1, description: 'On how many of its own samples in a row it must lead.' }),
+        zoneLeadSeconds: Type.Number({ minimum: 0, maximum: 60, description: 'For how long it must lead, at least: a phone sending ten adverts a second would otherwise pass zoneSamples in a third of a second.' }),
+        minRssi: Type.Number({
+          minimum: -127,
+          maximum: -30,
+          description: 'Calibrated RSSI below which a sighting is ignored: phones on the street, heard faintly through the shop front, keep nobody in the store.',
+        }),
         staleReceiverSeconds: Type.Number({ minimum: 1, description: 'A receiver not hearing the member this long no longer counts.' }),
       },
       { additionalProperties: false },

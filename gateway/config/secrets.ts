@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import type { TSchema } from '@sinclair/typebox';
 import { ConfigSchema, type Config } from './schema.js';
 
-/** Dotted paths of every setting the schema marks `secret`, e.g. `mqtt.password`. */
+/** Dotted paths of every setting the schema marks `secret`, e.g. `mqtt.password`; `*` stands for every list item. */
 export function secretPaths(schema: TSchema = ConfigSchema, prefix: string[] = []): string[] {
   if ((schema as { secret?: unknown }).secret === true) return [prefix.join('.')];
+  const items = (schema as { items?: TSchema }).items;
+  if (items !== undefined) return secretPaths(items, [...prefix, '*']);
   const properties = (schema as { properties?: Record<string, TSchema> }).properties;
   if (properties === undefined) return [];
   return Object.entries(properties).flatMap(([key, child]) => secretPaths(child, [...prefix, key]));
@@ -12,18 +14,23 @@ export function secretPaths(schema: TSchema = ConfigSchema, prefix: string[] = [
 
 const SECRET_PATHS = secretPaths();
 
+function redact(node: unknown, keys: readonly string[]): void {
+  const [key, ...rest] = keys;
+  if (key === undefined || node === null || typeof node !== 'object') return;
+  if (key === '*') {
+    if (Array.isArray(node)) for (const item of node) redact(item, rest);
+    return;
+  }
+  const record = node as Record<string, unknown>;
+  if (!(key in record)) return;
+  if (rest.length === 0) record[key] = '[secret]';
+  else redact(record[key], rest);
+}
+
 /** A deep copy with every secret replaced, safe for logs and `gateway/info`. */
 export function withoutSecrets(config: Config): Record<string, unknown> {
   const copy = structuredClone(config) as unknown as Record<string, unknown>;
-  for (const path of SECRET_PATHS) {
-    const keys = path.split('.');
-    const last = keys.pop();
-    let node: unknown = copy;
-    for (const key of keys) node = (node as Record<string, unknown> | undefined)?.[key];
-    if (last !== undefined && node !== null && typeof node === 'object' && last in node) {
-      (node as Record<string, unknown>)[last] = '[secret]';
-    }
-  }
+  for (const path of SECRET_PATHS) redact(copy, path.split('.'));
   return copy;
 }
 

@@ -78,6 +78,38 @@ function crossReferences(config: Config): string[] {
     if (zone === undefined) problems.push(`/terminals/${i}/zone: unknown zone "${terminal.zone}"`);
     else if (zone.kind !== 'pos') problems.push(`/terminals/${i}/zone: zone "${terminal.zone}" is a ${zone.kind} zone, not pos`);
   });
+  return [...problems, ...mqttProblems(config)];
+}
+
+/** MQTT logins: `via` chains, usernames that would clash in one password file, TLS halves. */
+function mqttProblems(config: Config): string[] {
+  const problems: string[] = [];
+  const receivers = new Map(config.receivers.map((r) => [r.id, r]));
+  config.receivers.forEach((receiver, i) => {
+    if (receiver.via === undefined) return;
+    const login = receivers.get(receiver.via);
+    if (login === undefined || receiver.via === receiver.id) problems.push(`/receivers/${i}/via: "${receiver.via}" is not another receiver`);
+    else if (login.passwordHash === undefined || login.via !== undefined) problems.push(`/receivers/${i}/via: receiver "${receiver.via}" has no passwordHash of its own`);
+    if (receiver.passwordHash !== undefined) problems.push(`/receivers/${i}: a receiver has either its own passwordHash or via, not both`);
+  });
+  const taken = new Map<string, string>();
+  const claim = (username: string, path: string) => {
+    const other = taken.get(username);
+    if (other !== undefined) problems.push(`${path}: MQTT username "${username}" is also ${other}`);
+    else taken.set(username, path);
+  };
+  config.mqtt.admins.forEach((admin, i) => claim(admin.username, `/mqtt/admins/${i}/username`));
+  if (config.ble.espresense.passwordHash !== '') claim(config.ble.espresense.username, '/ble/espresense/username');
+  const { username } = config.mqtt;
+  if (username.includes(':')) problems.push('/mqtt/username: a colon cannot stand in an MQTT password file');
+  // A receiver box logs in as receiver.<id>; the gateway's own name must not look like a terminal's or a receiver's.
+  if (username !== '' && config.ble.mode === 'gateway') {
+    if (/^(pos|receiver|vitrin)\./.test(username)) problems.push(`/mqtt/username: "${username}" is reserved: pos.*, receiver.* and vitrin.* name terminals, receivers and the embedded broker's own login`);
+    else claim(username, '/mqtt/username');
+  }
+  const { tls, embedded } = config.mqtt;
+  if ((tls.cert === '') !== (tls.key === '')) problems.push(`/mqtt/tls: cert and key go together; ${tls.cert === '' ? 'cert' : 'key'} is empty`);
+  if (tls.cert !== '' && tls.port !== 0 && tls.port === embedded.port) problems.push(`/mqtt/tls/port: ${tls.port} is also mqtt.embedded.port`);
   return problems;
 }
 

@@ -3,7 +3,7 @@ import { CardV1, WithdrawnV1 } from './card.js';
 import { GatewayInfoV1, PresentV1 } from './gateway.js';
 import { SightingsV1 } from './sightings.js';
 import { FeedbackErrorV1, FeedbackV1 } from './feedback.js';
-import { EraseRequestV1, ErasureReceiptV1, ResponseV1 } from './requests.js';
+import { EraseRequestV1, ErasureReceiptV1, PlainRequestV1, ResponseV1 } from './requests.js';
 
 /** Every MQTT payload schema, by the file name it has in gateway/contracts/schemas/. */
 export const CONTRACTS: Readonly<Record<string, TSchema>> = {
@@ -15,6 +15,7 @@ export const CONTRACTS: Readonly<Record<string, TSchema>> = {
   'feedback.v1.json': FeedbackV1,
   'feedback-error.v1.json': FeedbackErrorV1,
   'request-erase.v1.json': EraseRequestV1,
+  'request.v1.json': PlainRequestV1,
   'erasure-receipt.v1.json': ErasureReceiptV1,
   'response.v1.json': ResponseV1,
 };

@@ -16,6 +16,9 @@ export const EraseRequestV1 = Type.Object(
 
 export type EraseRequest = Static<typeof EraseRequestV1>;
 
+/** present, health and reload take nothing but the transaction id. */
+export const PlainRequestV1 = Type.Object({ transaction: Transaction }, { additionalProperties: false, $id: 'https://vitrin.dev/schemas/request.v1.json' });
+
 /** What an erasure leaves behind: counts and ids of the request, no personal data. */
 export const ErasureReceiptV1 = Type.Object(
   {

@@ -34,7 +34,12 @@ export class CardPolicy {
   private readonly paid = new Set<string>();
   private readonly erasedAt = new Map<string, number>();
 
-  constructor(private readonly settings: Pick<Config, 'cards' | 'store'>) {}
+  constructor(private settings: Pick<Config, 'cards' | 'store'>) {}
+
+  /** New caps, cooldowns and quiet times from a config reload; what was counted stays. */
+  reconfigure(settings: Pick<Config, 'cards' | 'store'>): void {
+    this.settings = settings;
+  }
 
   decide(member: MemberIdentity, zone: { readonly id: string; readonly kind: ZoneKind }, now: number): Decision {
     const { cards } = this.settings;

@@ -1,11 +1,14 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErasureReceipt } from '../contracts/requests.js';
+import { isVitrinError } from '../errors.js';
 
 export interface AdminDeps {
   /** http.adminToken; empty turns the admin API off. */
   readonly token: string;
   readonly eraseMember: (memberId: string, requestId: string | undefined) => Promise<ErasureReceipt>;
+  /** Loads model.dir's package again; rejects with a coded error, keeping the model in use, when it fails. */
+  readonly reloadModel?: () => Promise<unknown>;
 }
 
 const MEMBER_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
@@ -42,6 +45,15 @@ export function adminRoutes(app: FastifyInstance, deps: AdminDeps): void {
           return reply.code(400).send({ code: 'VITRIN_ERR_REQUEST_INVALID', message: 'a member id is 1-64 letters, digits and _.:-; requestId, if given, a string of 1-64 characters' });
         }
         return reply.header('cache-control', 'no-store').send(await deps.eraseMember(memberId, requestId));
+      });
+      admin.post('/model/reload', async (_request, reply) => {
+        if (deps.reloadModel === undefined) return reply.code(404).send({ code: 'VITRIN_ERR_REQUEST_INVALID', message: 'no model to reload here' });
+        try {
+          return reply.send({ model: await deps.reloadModel() });
+        } catch (err) {
+          const code = isVitrinError(err) ? err.code : 'VITRIN_ERR_REQUEST_FAILED';
+          return reply.code(422).send({ code, message: err instanceof Error ? err.message : String(err), ...(isVitrinError(err) ? { details: err.details } : {}) });
+        }
       });
       done();
     },

@@ -1,6 +1,6 @@
 import type { GatewayInfo } from '../contracts/gateway.js';
 import type { Logger } from '../log.js';
-import type { Lifecycle, MessageBus } from '../ports.js';
+import type { Lifecycle, MessageBus, ModelIdentity } from '../ports.js';
 import type { Topics } from './topics.js';
 
 
@@ -15,7 +15,7 @@ export class GatewayStatus implements Lifecycle {
   constructor(
     private readonly bus: MessageBus,
     private readonly topics: Topics,
-    private readonly info: GatewayInfo,
+    private info: GatewayInfo,
     private readonly log: Logger,
   ) {}
 
@@ -25,6 +25,12 @@ export class GatewayStatus implements Lifecycle {
     this.unsubscribe = this.bus.onConnectionChange((connected) => {
       if (connected) this.announce().catch((err: unknown) => this.log.warn({ err }, 'could not re-announce online state'));
     });
+  }
+
+  /** A new model is in use: gateway/info says so at once. */
+  updateModel(model: ModelIdentity): void {
+    this.info = { ...this.info, model: { id: model.id, version: model.version, sha256: model.sha256 } };
+    this.announce().catch((err: unknown) => this.log.warn({ err }, 'could not announce the new model'));
   }
 
   async stop(): Promise<void> {

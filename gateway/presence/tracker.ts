@@ -21,6 +21,8 @@ interface MemberState {
   dwellReported: boolean;
   challenger: string | undefined;
   challengerSamples: number;
+  /** When the challenger first led on a sample of its own. */
+  challengerSince: number;
   readonly readings: Map<string, ReceiverReading>;
 }
 
@@ -44,10 +46,15 @@ export class PresenceTracker {
 
   /** Sightings from receivers missing from config are ignored: their zone is unknown. */
   observe(sighting: Sighting): Moment[] {
-    if (!this.receivers.has(sighting.receiverId)) return [];
+    const receiver = this.receivers.get(sighting.receiverId);
+    if (receiver === undefined) return [];
+    // A faint sighting (a phone outside, through the shop front) still says where a
+    // member in the store is, but it neither brings anyone in nor keeps them in.
+    const faint = sighting.rssi + receiver.rssiOffset < this.settings.presence.minRssi;
     const moments: Moment[] = [];
     let state = this.members.get(sighting.memberId);
     if (state === undefined) {
+      if (faint) return [];
       state = {
         memberId: sighting.memberId,
         firstSeen: sighting.at,
@@ -58,17 +65,18 @@ export class PresenceTracker {
         dwellReported: false,
         challenger: undefined,
         challengerSamples: 0,
+        challengerSince: sighting.at,
         readings: new Map(),
       };
       this.members.set(sighting.memberId, state);
       moments.push({ kind: 'entered-store', memberId: sighting.memberId, at: sighting.at });
     }
-    if (sighting.at >= state.lastSeen) {
+    if (!faint && sighting.at >= state.lastSeen) {
       state.lastSeen = sighting.at;
       state.background = sighting.background === true;
     }
     this.record(state, sighting);
-    this.updateZone(state, sighting.at, this.receivers.get(sighting.receiverId)!.zone, moments);
+    this.updateZone(state, sighting.at, receiver.zone, moments);
     this.checkDwell(state, sighting.at, moments);
     return moments;
   }
@@ -187,15 +195,21 @@ export class PresenceTracker {
       }
       return;
     }
+    if (state.challenger !== leader || state.challengerSamples === 0) state.challengerSince = now;
     state.challengerSamples = state.challenger === leader ? state.challengerSamples + 1 : 1;
     state.challenger = leader;
-    if (state.zoneId !== undefined && state.challengerSamples < this.settings.presence.zoneSamples) return;
-    state.zoneId = leader;
+    const { zoneSamples, zoneLeadSeconds } = this.settings.presence;
+    if (state.zoneId !== undefined && (state.challengerSamples < zoneSamples || now - state.challengerSince < zoneLeadSeconds * 1000)) return;
+    this.enterZone(state, leader, now, moments);
+  }
+
+  private enterZone(state: MemberState, zoneId: string, now: number, moments: Moment[]): void {
+    state.zoneId = zoneId;
     state.zoneSince = now;
     state.dwellReported = false;
     state.challenger = undefined;
     state.challengerSamples = 0;
-    moments.push({ kind: 'entered-zone', memberId: state.memberId, zoneId: leader, at: now });
+    moments.push({ kind: 'entered-zone', memberId: state.memberId, zoneId, at: now });
   }
 
   private checkDwell(state: MemberState, now: number, moments: Moment[]): void {

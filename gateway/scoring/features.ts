@@ -39,11 +39,26 @@ export function visitFeatures(context: VisitContext): Record<string, number> {
   };
 }
 
-/** The visit's features with one candidate's: the row that asks "does she buy this, here, now?". */
-export function candidateFeatures(visit: Readonly<Record<string, number>>, candidate: Candidate): Record<string, number> {
+/** The visit's own row says "the visit"; a candidate's row overrides these. */
+const VISIT_ROW: Readonly<Record<string, number>> = {
+  candidateIsCart: 0,
+  candidateIsWishlist: 0,
+  candidateIsComplement: 0,
+  candidateIsOffer: 0,
+  candidatePrice: 0,
+  candidatePriceDropPct: 0,
+  candidateInStock: 0,
+  candidateAffinity: 0,
+};
+
+/**
+ * One candidate's own columns, laid over the visit's in its row: "does she buy this,
+ * here, now?". Kept apart from the visit's columns rather than merged into one object:
+ * spreading 20 keys per row cost more than the model run.
+ */
+export function candidateFeatures(candidate: Candidate): Record<string, number> {
   const drop = candidate.previousPrice === undefined || candidate.previousPrice <= 0 ? 0 : (candidate.previousPrice - candidate.price) / candidate.previousPrice;
   return {
-    ...visit,
     candidateIsVisit: 0,
     candidateIsCart: candidate.kind === 'cart' ? 1 : 0,
     candidateIsWishlist: candidate.kind === 'wishlist' ? 1 : 0,
@@ -56,14 +71,28 @@ export function candidateFeatures(visit: Readonly<Record<string, number>>, candi
   };
 }
 
+/** A card's batch: the visit's row, then one row per candidate, each candidate's columns over the visit's. */
+export function cardBatch(specs: readonly FeatureSpec[], visit: Readonly<Record<string, number>>, candidates: readonly Readonly<Record<string, number>>[]): FeatureBatch {
+  return layeredBatch(specs, [[VISIT_ROW, visit], ...candidates.map((c) => [c, visit])]);
+}
+
+/** Rows whose values are looked up in layers, first hit wins; a feature no layer has takes the manifest's default. */
+function layeredBatch(specs: readonly FeatureSpec[], rows: readonly (readonly Readonly<Record<string, number>>[])[]): FeatureBatch {
+  const width = specs.length;
+  const values = new Float32Array(rows.length * width);
+  for (let r = 0; r < rows.length; r++) {
+    const layers = rows[r]!;
+    for (let c = 0; c < width; c++) {
+      const spec = specs[c]!;
+      let value: number | undefined;
+      for (let l = 0; l < layers.length && value === undefined; l++) value = layers[l]![spec.name];
+      values[r * width + c] = value === undefined || !Number.isFinite(value) ? spec.default : value;
+    }
+  }
+  return { rows: rows.length, width, values };
+}
+
 /** Rows in the model's column order; a feature the visit lacks takes the manifest's default. */
 export function featureBatch(specs: readonly FeatureSpec[], rows: readonly Record<string, number>[]): FeatureBatch {
-  const values = new Float32Array(rows.length * specs.length);
-  rows.forEach((row, r) => {
-    specs.forEach((spec, c) => {
-      const value = row[spec.name];
-      values[r * specs.length + c] = value === undefined || !Number.isFinite(value) ? spec.default : value;
-    });
-  });
-  return { rows: rows.length, width: specs.length, values };
+  return layeredBatch(specs, rows.map((row) => [row]));
 }

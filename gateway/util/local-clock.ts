@@ -14,7 +14,19 @@ export interface LocalTime {
   readonly date: string;
 }
 
+/** The last answer per zone, by minute: formatting costs tens of microseconds, and a card asks several times. */
+const lastMinute = new Map<string, { minute: number; time: LocalTime }>();
+
 export function localClock(at: number, timezone: string): LocalTime {
+  const minute = Math.floor(at / 60_000);
+  const cached = lastMinute.get(timezone);
+  if (cached?.minute === minute) return cached.time;
+  const time = format(at, timezone);
+  lastMinute.set(timezone, { minute, time });
+  return time;
+}
+
+function format(at: number, timezone: string): LocalTime {
   let formatter = formatters.get(timezone);
   if (formatter === undefined) {
     formatter = new Intl.DateTimeFormat('en-GB', {

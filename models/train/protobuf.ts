@@ -1,5 +1,5 @@
 // A minimal protobuf wire-format writer: just what an ONNX ModelProto needs
-// (varints, length-delimited fields, packed floats). No dependency, byte-for-byte
+// (varints, length-delimited fields, packed and unpacked floats). No dependency, byte-for-byte
 // deterministic, so the shipped model can be rebuilt and compared.
 
 export class ProtoWriter {
@@ -42,6 +42,15 @@ export class ProtoWriter {
     const inner = new ProtoWriter();
     build(inner);
     return this.bytes(field, inner.finish());
+  }
+
+  /** One float as its own field (wire type 5): how proto2 writes unpacked `repeated float`. */
+  float(field: number, value: number): this {
+    this.tag(field, 5);
+    const buf = new Uint8Array(4);
+    new DataView(buf.buffer).setFloat32(0, value, true);
+    this.chunks.push(buf);
+    return this;
   }
 
   packedFloats(field: number, values: readonly number[]): this {

@@ -4,8 +4,9 @@ import type { Benchmark } from './benchmark.js';
 import { decodeBenchmark } from './decode-bench.js';
 import { ingestBenchmark } from './ingest-bench.js';
 import { resolveBenchmark } from './resolve-bench.js';
+import { scoreBenchmark } from './score-bench.js';
 import { storeBench } from './store-bench.js';
 
 export type { Benchmark } from './benchmark.js';
 
-export const BENCHMARKS: readonly Benchmark[] = [storeBench, decodeBenchmark, resolveBenchmark, ingestBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [storeBench, decodeBenchmark, resolveBenchmark, ingestBenchmark, scoreBenchmark];

@@ -108,7 +108,7 @@ describe('npm start on a fresh machine (embedded broker, simulated store)', () =
     const card = await waitFor('a card on pos/till-1/cards', 60_000, () =>
       received.find((m) => m.topic === 'vitrin/demo-store/pos/till-1/cards' && m.payload.includes('"type":"card"')),
     );
-    expect(JSON.parse(card.payload)).toMatchObject({ schema: 'vitrin.card/1', presence: { zoneId: 'pos-1' }, model: { id: 'propensity', version: '1.0.0' } });
+    expect(JSON.parse(card.payload)).toMatchObject({ schema: 'vitrin.card/1', presence: { zoneId: 'pos-1' }, model: { id: 'propensity', version: '2.0.0' } });
   }, 70_000);
 
   it('serves health, readiness, metrics and the labelled advisor page', async () => {

@@ -4,7 +4,7 @@ import { DEMO_CATALOG } from '../../gateway/catalog/demo-catalog.js';
 import { StoreCatalog } from '../../gateway/catalog/store-catalog.js';
 import type { MemberProfile } from '../../gateway/identity/roster.js';
 import { candidatesFor, reasonText } from '../../gateway/scoring/candidates.js';
-import { candidateFeatures, featureBatch, visitFeatures } from '../../gateway/scoring/features.js';
+import { candidateFeatures, cardBatch, featureBatch, visitFeatures } from '../../gateway/scoring/features.js';
 import { demoRoster } from '../../gateway/identity/demo-roster.js';
 
 const NOW = Date.UTC(2026, 10, 23, 15, 0, 0);
@@ -50,10 +50,12 @@ describe('candidates for a card', () => {
     const member = demoRoster(42, 1, 10).members[0]!;
     const visit = visitFeatures({ member, zoneKind: 'pos', dwellSeconds: 12, at: NOW, timezone: 'Europe/Istanbul' });
     expect(visit).toMatchObject({ hourOfDay: 18, weekday: 0, candidateIsVisit: 1, zoneIsPos: 1 });
-    const row = candidateFeatures(visit, candidates[0]!);
+    const row = candidateFeatures(candidates[0]!);
     expect(row).toMatchObject({ candidateIsVisit: 0, candidateIsCart: 1, candidatePrice: 2899, candidatePriceDropPct: 17.1, candidateInStock: 1, candidateAffinity: 0.5 });
-    const batch = featureBatch([{ name: 'candidateIsCart', default: 0 }, { name: 'unknownToVitrin', default: 7 }], [visit, row]);
-    expect([...batch.values]).toEqual([0, 7, 1, 7]);
+    const specs = [{ name: 'candidateIsVisit', default: 1 }, { name: 'candidateIsCart', default: 0 }, { name: 'hourOfDay', default: 12 }, { name: 'unknownToVitrin', default: 7 }];
+    // The visit's row, then the candidate's columns over the visit's.
+    expect([...cardBatch(specs, visit, [row]).values]).toEqual([1, 0, 18, 7, 0, 1, 18, 7]);
+    expect([...featureBatch(specs, [{ hourOfDay: Number.NaN }]).values]).toEqual([1, 0, 12, 7]);
   });
 
   it("ranks items and offers by the model's probability, and by the rule when there is none", () => {

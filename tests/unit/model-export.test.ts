@@ -34,7 +34,7 @@ describe('parseManifest', () => {
       '/sha256: must be 64 lower-case hex digits',
       '/input/batch: must be "dynamic" or "fixed"',
       '/output/name: must be a string',
-      '/output/kind: must be "probability" or "logit"',
+      '/output/kind: must be "probability", "logit" or "label"',
       '/output/column: must be an integer >= 0',
       '/features/0/type: must be "number" or "boolean"',
       '/features/0/default: must be a finite number',

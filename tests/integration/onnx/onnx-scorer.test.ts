@@ -80,9 +80,9 @@ describe('OnnxScorer on ONNX Runtime', () => {
     expect(err.details).toContain('input "features" takes 3 features, the manifest lists 24');
   });
 
-  it('refuses garbage that matches its checksum with VITRIN_ERR_MODEL_LOAD', async () => {
+  it('refuses garbage that matches its checksum with VITRIN_ERR_MODEL_FORMAT', async () => {
     const dir = variant((d, m) => withModelBytes(d, m, Buffer.from('this is not an onnx model')));
-    expect((await loadError(dir)).code).toBe('VITRIN_ERR_MODEL_LOAD');
+    expect((await loadError(dir)).code).toBe('VITRIN_ERR_MODEL_FORMAT');
   });
 
   it('refuses a malformed manifest with every problem listed', async () => {

@@ -1,0 +1,39 @@
+// Entry of `npm run eval:presence`: stdout carries exactly one JSON object (the four
+// figures first, then breakdowns and counts); progress goes to stderr.
+//   npm run eval:presence -- --seed 7 --shoppers 800 --hours 12   (defaults: seed 1, 400 over 6 h)
+// Figures (see README, Presence): zoneAccuracy is a fraction of (member, second)
+// samples, leaving out the first 5 s after each true zone change; flapsPer10Min counts
+// zone changes while standing still, after a 10 s settling allowance; dwellDelayS and
+// leaveDelayS are p95, the latter for members on the foreground path.
+import { parseArgs } from 'node:util';
+import { evaluatePresence } from './evaluate-presence.js';
+
+function main(): number {
+  const { values } = parseArgs({
+    options: { seed: { type: 'string' }, shoppers: { type: 'string' }, hours: { type: 'string' } },
+  });
+  const number = (text: string | undefined, name: string): number | undefined => {
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number`);
+    return value;
+  };
+  const started = process.hrtime.bigint();
+  const report = evaluatePresence({
+    seed: number(values.seed, 'seed'),
+    shoppers: number(values.shoppers, 'shoppers'),
+    hours: number(values.hours, 'hours'),
+    onProgress: (fraction) => process.stderr.write(`[eval:presence] ${Math.round(fraction * 100)} %\n`),
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  process.stderr.write(`[eval:presence] ${report.shoppers} shoppers, ${report.counts.sightings} sightings in ${seconds.toFixed(1)} s\n`);
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+  return 0;
+}
+
+try {
+  process.exitCode = main();
+} catch (err) {
+  process.stderr.write(`[eval:presence] ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 2;
+}

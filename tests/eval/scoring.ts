@@ -1,0 +1,144 @@
+import type { FloorPlan } from '../../adapters/simulator/floor-plan.js';
+import { standingPeriods } from '../../adapters/simulator/walker.js';
+import type { Moment } from '../../gateway/presence/moments.js';
+import { type Shopper, zoneIntervalAt } from './shoppers.js';
+
+// Ground truth against what the tracker said. Every rule here is stated in the
+// README's presence section; change both together.
+
+/** Seconds after a true zone change (or entering) during which the tracker is not yet expected to agree. */
+export const ZONE_GRACE_S = 5;
+/** Seconds after a shopper stops during which the tracker may still be catching up; later zone changes are flaps. */
+export const FLAP_SETTLE_S = 10;
+/** A till stay counts for the dwell delay when it is at least this much longer than the zone's dwell threshold. */
+export const DWELL_MARGIN_S = 10;
+
+export interface ShopperRecord {
+  readonly shopper: Shopper;
+  readonly moments: Moment[];
+  /** The tracker's zone for the shopper at each whole second they are truly inside. */
+  readonly samples: { readonly at: number; readonly zoneId: string | undefined }[];
+}
+
+export interface Tally {
+  zoneSamples: number;
+  zoneCorrect: number;
+  /** Per true zone: [samples, correct]. */
+  byZone: Map<string, [number, number]>;
+  standingMs: number;
+  flaps: number;
+  dwellDelaysMs: number[];
+  missedDwells: number;
+  leaveDelaysMs: number[];
+  falseLeaves: number;
+  missedLeaves: number;
+}
+
+export function emptyTally(): Tally {
+  return {
+    zoneSamples: 0,
+    zoneCorrect: 0,
+    byZone: new Map(),
+    standingMs: 0,
+    flaps: 0,
+    dwellDelaysMs: [],
+    missedDwells: 0,
+    leaveDelaysMs: [],
+    falseLeaves: 0,
+    missedLeaves: 0,
+  };
+}
+
+export function scoreShopper(plan: FloorPlan, record: ShopperRecord, tally: Tally): void {
+  scoreZones(record, tally);
+  scoreFlaps(record, tally);
+  scoreDwell(plan, record, tally);
+  scoreLeave(record, tally);
+}
+
+function scoreZones({ shopper, samples }: ShopperRecord, tally: Tally): void {
+  let hint = 0;
+  for (const sample of samples) {
+    hint = zoneIntervalAt(shopper.timeline, sample.at, hint);
+    const truth = shopper.timeline[hint];
+    if (truth?.zoneId === undefined || sample.at - truth.from < ZONE_GRACE_S * 1000) continue;
+    const zone = tally.byZone.get(truth.zoneId) ?? [0, 0];
+    tally.byZone.set(truth.zoneId, zone);
+    tally.zoneSamples += 1;
+    zone[0] += 1;
+    if (sample.zoneId === truth.zoneId) {
+      tally.zoneCorrect += 1;
+      zone[1] += 1;
+    }
+  }
+}
+
+function scoreFlaps({ shopper, samples, moments }: ShopperRecord, tally: Tally): void {
+  const { visit } = shopper;
+  const changes = moments.filter((m) => m.kind === 'entered-zone');
+  for (const period of standingPeriods(visit)) {
+    if (period.end <= visit.enteredAt || period.start >= visit.exitedAt) continue;
+    const truth = shopper.timeline[zoneIntervalAt(shopper.timeline, period.start)]?.zoneId;
+    const agreed = samples.find((s) => s.at >= period.start && s.at <= period.end && s.zoneId === truth);
+    const settled = Math.min(agreed?.at ?? Infinity, period.start + FLAP_SETTLE_S * 1000);
+    tally.standingMs += period.end - period.start;
+    tally.flaps += changes.filter((m) => m.at > settled && m.at <= period.end).length;
+  }
+}
+
+function scoreDwell(plan: FloorPlan, { shopper, moments }: ShopperRecord, tally: Tally): void {
+  for (const stay of shopper.timeline) {
+    const zone = plan.zones.find((z) => z.id === stay.zoneId);
+    if (zone?.kind !== 'pos' || stay.to - stay.from < (zone.dwellSeconds + DWELL_MARGIN_S) * 1000) continue;
+    const expected = stay.from + zone.dwellSeconds * 1000;
+    const detected = moments.find((m) => m.kind === 'dwelling' && m.zoneId === zone.id && m.at >= stay.from && m.at <= stay.to);
+    if (detected !== undefined) {
+      tally.dwellDelaysMs.push(detected.at - expected);
+      continue;
+    }
+    // Already reported as dwelling there before the shopper truly arrived (came close while queueing).
+    const before = moments.filter((m) => m.at < stay.from && (m.kind === 'entered-zone' || m.kind === 'dwelling' || m.kind === 'left')).at(-1);
+    if (before?.kind === 'dwelling' && before.zoneId === zone.id) {
+      tally.dwellDelaysMs.push(stay.from - expected);
+      continue;
+    }
+    // Never detected: counted at the lower bound of its delay, the end of the stay.
+    tally.missedDwells += 1;
+    tally.dwellDelaysMs.push(stay.to - expected);
+  }
+}
+
+function scoreLeave({ shopper, moments }: ShopperRecord, tally: Tally): void {
+  const leaves = moments.filter((m) => m.kind === 'left');
+  tally.falseLeaves += leaves.filter((m) => m.at < shopper.visit.exitedAt).length;
+  const last = leaves.at(-1);
+  const reenteredAfter = last !== undefined && moments.some((m) => m.kind === 'entered-store' && m.at > last.at);
+  if (last === undefined || reenteredAfter) tally.missedLeaves += 1;
+  else tally.leaveDelaysMs.push(last.at - shopper.visit.exitedAt);
+}
+
+/** Nearest-rank percentile; undefined for no values. */
+export function percentile(values: readonly number[], p: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+export interface Figures {
+  readonly zoneAccuracy: number | null;
+  readonly flapsPer10Min: number | null;
+  readonly dwellDelayS: number | null;
+  readonly leaveDelayS: number | null;
+}
+
+const round = (value: number | undefined, digits: number): number | null =>
+  value === undefined || !Number.isFinite(value) ? null : Number(value.toFixed(digits));
+
+export function figures(tally: Tally): Figures {
+  return {
+    zoneAccuracy: round(tally.zoneSamples === 0 ? undefined : tally.zoneCorrect / tally.zoneSamples, 4),
+    flapsPer10Min: round(tally.standingMs === 0 ? undefined : tally.flaps / (tally.standingMs / 600_000), 3),
+    dwellDelayS: round((percentile(tally.dwellDelaysMs, 95) ?? NaN) / 1000, 2),
+    leaveDelayS: round((percentile(tally.leaveDelaysMs, 95) ?? NaN) / 1000, 2),
+  };
+}

@@ -69,12 +69,16 @@ export class EmbeddedBroker implements Lifecycle {
     broker.on('client', (client) => log.debug({ clientId: client.id }, 'client connected'));
     broker.on('clientDisconnect', (client) => log.debug({ clientId: client.id }, 'client disconnected'));
     this.broker = broker;
-    const plain = createServer((socket) => broker.handle(socket));
+    // TCP_NODELAY on every connection: a card must not wait for Nagle's algorithm.
+    const plain = createServer({ noDelay: true }, (socket) => broker.handle(socket));
     const listeners: [Server, string, number, string][] = [[plain, host, port, 'mqtt.embedded.port']];
     if (tls !== undefined && pem !== undefined) {
       let secure: TlsServer;
       try {
-        secure = createTlsServer(pem, (socket) => broker.handle(socket));
+        secure = createTlsServer(pem, (socket) => {
+          socket.setNoDelay(true);
+          broker.handle(socket);
+        });
       } catch (cause) {
         await this.stop();
         throw new VitrinError('VITRIN_ERR_MQTT_TLS', `mqtt.tls.cert and .key are not a usable PEM certificate and key: ${(cause as Error).message}`, { cause });

@@ -49,6 +49,12 @@ export class MqttBus implements MessageBus {
       ...(caFile === undefined ? {} : { ca: readCa(caFile), rejectUnauthorized: true }),
     };
     const client = mqtt.connect(url, clientOptions);
+    // A card is one small packet: Nagle's algorithm would hold it up to 40 ms waiting for
+    // more. MQTT.js opens its sockets without TCP_NODELAY, so set it on each connection.
+    client.on('connect', () => {
+      const stream = (client as unknown as { stream?: { setNoDelay?: (on: boolean) => void } }).stream;
+      stream?.setNoDelay?.(true);
+    });
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no CONNACK within ${connectTimeoutMs} ms`)), connectTimeoutMs);

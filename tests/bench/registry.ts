@@ -5,8 +5,9 @@ import { decodeBenchmark } from './decode-bench.js';
 import { ingestBenchmark } from './ingest-bench.js';
 import { resolveBenchmark } from './resolve-bench.js';
 import { scoreBenchmark } from './score-bench.js';
+import { cardBenchmark } from './card-bench.js';
 import { storeBench } from './store-bench.js';
 
 export type { Benchmark } from './benchmark.js';
 
-export const BENCHMARKS: readonly Benchmark[] = [storeBench, decodeBenchmark, resolveBenchmark, ingestBenchmark, scoreBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [storeBench, decodeBenchmark, resolveBenchmark, ingestBenchmark, scoreBenchmark, cardBenchmark];

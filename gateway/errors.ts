@@ -45,6 +45,8 @@ export const ERROR_CODES = {
   VITRIN_ERR_CATALOG_INVALID: 'The store catalog (data.dir/catalog.json) does not match vitrin.catalog/1; every problem is listed. The gateway keeps suggesting from member profiles alone.',
   VITRIN_ERR_FEEDBACK_INVALID: 'Feedback from a terminal is not JSON or breaks vitrin.feedback/1; the problems go back on pos/<terminal>/errors.',
   VITRIN_ERR_FEEDBACK_UNKNOWN_CARD: 'Feedback names a card (or a suggestion) this terminal was not shown lately; it is answered on pos/<terminal>/errors and not stored.',
+  VITRIN_ERR_PAIRING: 'A tablet pairing code is unknown, expired or already used, or the tablet list cannot be read; store IT makes a new code on the admin page.',
+  VITRIN_ERR_TABLET_UNAUTHORIZED: 'The advisor page needs a paired tablet: the tablet token is missing, unknown or revoked; pair again with a code from store IT.',
   VITRIN_ERR_CLI_USAGE: 'A vitrin command was called with missing or malformed arguments.',
 } as const;
 

@@ -40,7 +40,8 @@ import { gatewayRequestHandlers } from './mqtt/gateway-requests.js';
 import { ScorerHolder } from './scoring/scorer-holder.js';
 import { loadConfig, type LoadedConfig } from './config/load.js';
 import { LifecycleStack } from './lifecycle.js';
-import { createRootLogger, type Logger } from './log.js';
+import { createRootLogger, RecentProblems, type Logger } from './log.js';
+import { TabletRegistry } from './advisor/tablets.js';
 import { createMetrics } from './metrics.js';
 import { GatewayStatus } from './mqtt/gateway-status.js';
 import { embeddedAccessPlan } from './mqtt/access.js';
@@ -301,7 +302,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const env = options.env ?? process.env;
   const replayClock = options.replay === undefined ? undefined : new ReplayClock(new SystemClock(), options.replay.speed);
   const clock = options.clock ?? replayClock ?? new SystemClock();
-  const log = options.log ?? createRootLogger(config.log.level);
+  const problems = options.log === undefined ? new RecentProblems() : undefined;
+  const log = options.log ?? createRootLogger(config.log.level, undefined, problems);
   const digest = configDigest(config);
   log.info({ version: PACKAGE_VERSION, files: options.loaded.files, configDigest: digest, storeId: config.store.id }, 'starting Vitrin');
 
@@ -494,16 +496,56 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       }),
     });
 
+    const feedback = new FeedbackIntake({
+      bus,
+      topics,
+      recent,
+      store,
+      clock,
+      log: log.child({ module: 'feedback' }),
+      onPurchase: (memberId) => cards.purchased(memberId),
+      onDismiss: (memberId) => cards.dismissed(memberId),
+      onOutcome: (outcome) => metrics.feedback.inc({ outcome }),
+    });
+    const tablets = new TabletRegistry(resolve(config.data.dir), clock);
     const app = buildApp({
       log: log.child({ module: 'http' }),
       registry: metrics.registry,
       readiness,
-      live,
       store: { name: config.store.name, simulated },
+      advisor: {
+        tablets,
+        live,
+        store: { name: config.store.name, simulated },
+        feedback: (value, tablet) => {
+          const outcome = feedback.apply(value, { kind: 'tablet', id: tablet.id, zones: tablet.zones });
+          // Published like a till's feedback, for integrators watching the store.
+          if (outcome.ok) {
+            bus.publish(topics.advisorFeedback(tablet.id), JSON.stringify(value), { qos: 1, contentType: 'application/json' }).catch((err: unknown) => log.warn({ err }, 'tablet feedback not published'));
+          }
+          return outcome;
+        },
+      },
       admin: {
         token: config.http.adminToken,
+        openOnLoopback: config.mode === 'demo',
         eraseMember: (memberId, requestId) => eraser.erase({ memberId, source: 'admin', ...(requestId === undefined ? {} : { requestId }) }),
         reloadModel,
+        tablets,
+        zones: config.zones.map((z) => z.id),
+        status: () => ({
+          gateway: { version: PACKAGE_VERSION, storeId: config.store.id, simulated, uptimeSeconds: Math.round((clock.now() - startedAt) / 1000), members: members.memberCount(), present: tracker.present().length },
+          readiness: readiness(),
+          receivers: config.receivers.map((r) => {
+            const radio = radios.find((x) => x.receiverId === r.id);
+            const heard = source.lastHeard(r.id);
+            return { id: r.id, zone: r.zone, source: radio !== undefined ? 'adapter' : 'remote', state: radio?.state() ?? null, lastHeard: heard === undefined ? null : new Date(heard).toISOString() };
+          }),
+          zones: config.zones.map((z) => ({ id: z.id, name: z.name, kind: z.kind, terminals: config.terminals.filter((t) => t.zone === z.id).map((t) => t.id) })),
+          model: scorer.model,
+          sync: {},
+          recentErrors: problems?.list() ?? [],
+        }),
       },
     });
     let httpUrl = '';
@@ -547,17 +589,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     });
     await stack.start('pipeline', () => pipeline.start(), () => pipeline.stop());
     await stack.start('requests', () => requests.start(), () => requests.stop());
-    const feedback = new FeedbackIntake({
-      bus,
-      topics,
-      recent,
-      store,
-      clock,
-      log: log.child({ module: 'feedback' }),
-      onPurchase: (memberId) => cards.purchased(memberId),
-      onDismiss: (memberId) => cards.dismissed(memberId),
-      onOutcome: (outcome) => metrics.feedback.inc({ outcome }),
-    });
     await stack.start('feedback', () => feedback.start(), () => feedback.stop());
     // The radios started early (their failure decides the source); the others start last, into a running pipeline.
     await stack.start('inputs', () => source.start(), () => source.stop());

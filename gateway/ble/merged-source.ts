@@ -9,6 +9,7 @@ export class MergedSource implements AdvertisementSource {
   readonly kind;
   private readonly listeners = new Set<(ad: Advertisement) => void>();
   private readonly unsubscribes: Unsubscribe[] = [];
+  private readonly heard = new Map<string, number>();
 
   constructor(private readonly inputs: readonly AdvertisementSource[]) {
     this.kind = inputs[0]?.kind ?? 'ble';
@@ -19,8 +20,14 @@ export class MergedSource implements AdvertisementSource {
     return () => this.listeners.delete(fn);
   }
 
+  /** When each receiver last delivered an advertisement (ms), for the admin page. */
+  lastHeard(receiverId: string): number | undefined {
+    return this.heard.get(receiverId);
+  }
+
   start(): Promise<void> {
     const deliver = (ad: Advertisement) => {
+      this.heard.set(ad.receiverId, ad.receivedAt);
       for (const listener of this.listeners) listener(ad);
     };
     for (const input of this.inputs) this.unsubscribes.push(input.onAdvertisement(deliver));

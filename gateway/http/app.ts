@@ -1,10 +1,9 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { LiveFeed } from '../cards/live-feed.js';
 import type { Logger } from '../log.js';
 import { adminRoutes, type AdminDeps } from './admin-routes.js';
-import { advisorPage } from './advisor-page.js';
-import { streamFeed } from './feed-stream.js';
+import { adminPage } from './admin-page.js';
+import { advisorRoutes, type AdvisorDeps } from './advisor-routes.js';
 
 export interface Readiness {
   readonly broker: boolean;
@@ -18,8 +17,8 @@ export interface AppDeps {
   readonly log: Logger;
   readonly registry: Registry;
   readonly readiness: () => Readiness;
-  readonly live: LiveFeed;
   readonly store: { readonly name: string; readonly simulated: boolean };
+  readonly advisor: AdvisorDeps;
   readonly admin?: AdminDeps;
 }
 
@@ -40,19 +39,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return reply.type(deps.registry.contentType).send(await deps.registry.metrics());
   });
 
-  app.get('/advisor', async (_request, reply) => {
-    return reply
+  advisorRoutes(app, deps.advisor);
+
+  app.get('/admin', async (_request, reply) =>
+    reply
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')
-      .header('content-security-policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'")
-      .send(advisorPage(deps.store));
-  });
-
-  app.get('/advisor/cards', async (_request, reply) => reply.header('cache-control', 'no-store').send({ cards: deps.live.current() }));
-
-  app.get('/advisor/events', (request, reply) => {
-    streamFeed(request, reply, deps.live);
-  });
+      .header('content-security-policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:")
+      .send(adminPage(deps.store.name)),
+  );
 
   adminRoutes(app, deps.admin ?? { token: '', eraseMember: () => Promise.reject(new Error('no admin API')) });
 

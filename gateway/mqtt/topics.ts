@@ -14,6 +14,8 @@ export interface Topics {
   readonly allFeedback: string;
   /** Where a terminal hears what was wrong with its feedback. */
   readonly errors: (terminalId: string) => string;
+  /** Feedback an advisor tablet gave, published as the tills' is received. */
+  readonly advisorFeedback: (tabletId: string) => string;
   /** Advertisements heard by a remote receiver (a Vitrin box in receiver mode). */
   readonly sightings: (receiverId: string) => string;
   /** Subscription filter for every receiver's sightings. */
@@ -34,6 +36,7 @@ export function topicsFor(storeId: string): Topics {
     feedback: (terminalId) => `${base}pos/${terminalId}/feedback`,
     allFeedback: `${base}pos/+/feedback`,
     errors: (terminalId) => `${base}pos/${terminalId}/errors`,
+    advisorFeedback: (tabletId) => `${base}advisor/${tabletId}/feedback`,
     sightings: (receiverId) => `${base}receivers/${receiverId}/sightings`,
     allSightings: `${base}receivers/+/sightings`,
     allRequests: `${base}gateway/request/+`,

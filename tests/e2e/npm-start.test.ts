@@ -119,7 +119,12 @@ describe('npm start on a fresh machine (embedded broker, simulated store)', () =
     expect(metrics).toMatch(/^vitrin_cards_total\{outcome="shown"\} [1-9]/m);
     const page = await (await fetch(`${httpBase}/advisor`)).text();
     expect(page).toContain('Simulated store');
-    const { cards } = (await (await fetch(`${httpBase}/advisor/cards`)).json()) as { cards: unknown[] };
+    // Demo mode, no admin token: the admin API answers this machine, so a tablet can be paired here.
+    expect((await fetch(`${httpBase}/advisor/cards`)).status).toBe(401);
+    const made = (await (await fetch(`${httpBase}/admin/pairing-codes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ zones: ['pos-1', 'floor'] }) })).json()) as { code: string };
+    const paired = await fetch(`${httpBase}/advisor/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: made.code }) });
+    const cookie = paired.headers.get('set-cookie')!.split(';')[0]!;
+    const { cards } = (await (await fetch(`${httpBase}/advisor/cards`, { headers: { cookie } })).json()) as { cards: unknown[] };
     expect(cards.length).toBeGreaterThan(0);
   });
 

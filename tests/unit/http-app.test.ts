@@ -3,6 +3,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LiveFeed } from '../../gateway/cards/live-feed.js';
 import { buildApp, type Readiness } from '../../gateway/http/app.js';
 import { createMetrics } from '../../gateway/metrics.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TabletRegistry } from '../../gateway/advisor/tablets.js';
+import { FakeClock } from '../fakes/fake-clock.js';
 import type { Card } from '../../gateway/contracts/card.js';
 
 const card: Card = {
@@ -24,8 +29,28 @@ const card: Card = {
 function appWith(readiness: Readiness, simulated = true) {
   const live = new LiveFeed();
   const metrics = createMetrics({ mqttConnected: () => readiness.broker, outboxDepth: () => 7 });
-  const app = buildApp({ log: pino({ level: 'silent' }), registry: metrics.registry, readiness: () => readiness, live, store: { name: 'Demo & Co', simulated } });
-  return { app, live, metrics };
+  const tablets = new TabletRegistry(mkdtempSync(join(tmpdir(), 'vitrin-tablets-')), new FakeClock());
+  const feedback: unknown[] = [];
+  const store = { name: 'Demo & Co', simulated };
+  const app = buildApp({
+    log: pino({ level: 'silent' }),
+    registry: metrics.registry,
+    readiness: () => readiness,
+    store,
+    advisor: {
+      tablets,
+      live,
+      store,
+      feedback: (value) => {
+        feedback.push(value);
+        return (value as { cardId?: string }).cardId === 'c-1' ? { ok: true } : { ok: false, code: 'VITRIN_ERR_FEEDBACK_UNKNOWN_CARD', message: 'no such card' };
+      },
+    },
+    admin: { token: 'secret-token', eraseMember: () => Promise.reject(new Error('not here')), tablets, zones: ['pos-1', 'floor'] },
+  });
+  /** A paired tablet's cookie for `zones`. */
+  const pair = (zones: string[]) => `vitrin_tablet=${tablets.redeem(tablets.createCode('t', zones).code).token}`;
+  return { app, live, metrics, tablets, pair, feedback };
 }
 
 describe('HTTP app', () => {
@@ -68,11 +93,12 @@ describe('HTTP app', () => {
   });
 
   it('/advisor/events streams current cards, then new ones and withdrawals', async () => {
-    const { app, live } = appWith({ broker: true, database: true, model: true, radio: true });
+    const { app, live, pair } = appWith({ broker: true, database: true, model: true, radio: true });
+    const appCookie = pair(['pos-1']);
     live.show(card);
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     close = () => app.close();
-    const response = await fetch(`${url}/advisor/events`);
+    const response = await fetch(`${url}/advisor/events`, { headers: { cookie: appCookie } });
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const reader = response.body!.getReader();
     let text = '';
@@ -88,5 +114,62 @@ describe('HTTP app', () => {
     await readUntil('event: withdrawn');
     expect(live.listenerCount()).toBe(1);
     await reader.cancel();
+  });
+
+  it('the advisor API answers only a paired tablet, and only with the cards of its zones', async () => {
+    const { app, live, pair } = appWith({ broker: true, database: true, model: true, radio: true });
+    live.show(card);
+    live.show({ ...card, cardId: 'c-2', memberId: 'm-2', presence: { ...card.presence, zoneId: 'fitting' } });
+    const anonymous = await app.inject('/advisor/cards');
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json()).toMatchObject({ code: 'VITRIN_ERR_TABLET_UNAUTHORIZED' });
+    const tillTablet = await app.inject({ url: '/advisor/cards', headers: { cookie: pair(['pos-1']) } });
+    expect((tillTablet.json() as { cards: { cardId: string }[] }).cards.map((c) => c.cardId)).toEqual(['c-1']);
+  });
+
+  it('pairs a tablet once per code, with an HttpOnly cookie, and revoking it ends its access', async () => {
+    const { app, tablets } = appWith({ broker: true, database: true, model: true, radio: true });
+    const made = await app.inject({ method: 'POST', url: '/admin/pairing-codes', headers: { authorization: 'Bearer secret-token' }, payload: { label: 'Floor tablet', zones: ['pos-1'] } });
+    expect(made.statusCode).toBe(200);
+    const { code, qrSvg, url } = made.json() as { code: string; qrSvg: string; url: string };
+    expect(code).toMatch(/^[2-9A-HJKMNP-Z]{8}$/);
+    expect(qrSvg).toContain('<svg');
+    expect(url).toContain(`/advisor#code=${code}`);
+    const paired = await app.inject({ method: 'POST', url: '/advisor/pair', payload: { code: code.toLowerCase() } });
+    expect(paired.statusCode).toBe(200);
+    const setCookie = String(paired.headers['set-cookie']);
+    expect(setCookie).toMatch(/^vitrin_tablet=[\w-]{43}; Path=\/advisor; HttpOnly; SameSite=Strict/);
+    expect((await app.inject({ method: 'POST', url: '/advisor/pair', payload: { code } })).json()).toMatchObject({ code: 'VITRIN_ERR_PAIRING' });
+    const cookie = setCookie.split(';')[0]!;
+    expect((await app.inject({ url: '/advisor/me', headers: { cookie } })).json()).toMatchObject({ tablet: { label: 'Floor tablet', zones: ['pos-1'] } });
+    const [tablet] = tablets.list();
+    expect((await app.inject({ method: 'DELETE', url: `/admin/tablets/${tablet!.id}`, headers: { authorization: 'Bearer secret-token' } })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/advisor/me', headers: { cookie } })).statusCode).toBe(401);
+  });
+
+  it('refuses pairing codes for unknown zones and the admin API without its token', async () => {
+    const { app } = appWith({ broker: true, database: true, model: true, radio: true });
+    expect((await app.inject({ method: 'POST', url: '/admin/pairing-codes', payload: { zones: ['pos-1'] } })).statusCode).toBe(401);
+    const bad = await app.inject({ method: 'POST', url: '/admin/pairing-codes', headers: { authorization: 'Bearer secret-token' }, payload: { zones: ['roof'] } });
+    expect(bad.statusCode).toBe(400);
+  });
+
+  it('takes feedback from a tablet and says what was wrong with bad feedback', async () => {
+    const { app, pair, feedback } = appWith({ broker: true, database: true, model: true, radio: true });
+    const cookie = pair(['pos-1']);
+    expect((await app.inject({ method: 'POST', url: '/advisor/feedback', headers: { cookie }, payload: { cardId: 'c-1', action: 'accepted' } })).json()).toEqual({ ok: true });
+    const refused = await app.inject({ method: 'POST', url: '/advisor/feedback', headers: { cookie }, payload: { cardId: 'c-9', action: 'accepted' } });
+    expect(refused.statusCode).toBe(404);
+    expect(refused.json()).toMatchObject({ code: 'VITRIN_ERR_FEEDBACK_UNKNOWN_CARD' });
+    expect(feedback).toHaveLength(2);
+    expect((await app.inject({ method: 'POST', url: '/advisor/feedback', payload: { cardId: 'c-1', action: 'accepted' } })).statusCode).toBe(401);
+  });
+
+  it('serves the admin page without data in it', async () => {
+    const { app } = appWith({ broker: true, database: true, model: true, radio: true });
+    const page = await app.inject('/admin');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Admin token');
+    expect(page.headers['cache-control']).toBe('no-store');
   });
 });

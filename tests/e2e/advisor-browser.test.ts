@@ -143,7 +143,7 @@ describe.runIf(chromiumInstalled())('the advisor tablet in a browser', () => {
     await tablet.locator('article.card').first().waitFor({ state: 'detached', timeout: 15_000 });
     expect(await tablet.content()).not.toContain(member.profile.firstName);
     // Evaluated in the page (a string: the test's own TypeScript has no DOM types).
-    const stored = (await tablet.evaluate('({ local: JSON.stringify(localStorage), session: JSON.stringify(sessionStorage), cookie: document.cookie })')) as { local: string; session: string; cookie: string };
+    const stored = await tablet.evaluate<{ local: string; session: string; cookie: string }>('({ local: JSON.stringify(localStorage), session: JSON.stringify(sessionStorage), cookie: document.cookie })');
     expect(stored.local).not.toContain(member.profile.firstName);
     expect(stored.session).toBe('{}');
     // The tablet token is HttpOnly: the page's own script cannot read it.

@@ -87,10 +87,19 @@ export class FeedbackIntake implements Lifecycle {
         ...(feedback.action === 'purchased' ? { suggestedSkusBought: card.suggestions.filter((s) => bought.has(s.sku)).map((s) => s.sku) } : {}),
       },
     });
+    // Committed before the sender hears back (MQTT.js sends the PUBACK after this handler
+    // returns; the tablet's HTTP answer waits for it): acknowledged feedback survives a crash.
+    let durable = true;
+    try {
+      this.options.store.flush();
+    } catch (err) {
+      durable = false;
+      this.options.log.error({ err, code: 'VITRIN_ERR_STORE_WRITE' }, 'feedback kept in memory, not yet on disk; retried');
+    }
     if (feedback.action === 'purchased') this.options.onPurchase(card.memberId);
     if (feedback.action === 'dismissed') this.options.onDismiss(card.memberId);
     this.options.onOutcome?.(feedback.action);
-    return { ok: true };
+    return durable ? { ok: true } : { ok: false, code: 'VITRIN_ERR_STORE_WRITE', message: 'the feedback is taken but not yet on disk (the database is busy or full); it is retried' };
   }
 
   private async receive(message: InboundMessage): Promise<void> {

@@ -73,10 +73,28 @@ export class PosDelivery {
   }
 
   /** Every list again after each reconnect: a broker restarted without persistence has lost the retained ones. */
-  republishOnReconnect(onError: (err: unknown) => void): Unsubscribe {
+  republishOnReconnect(onError: (err: unknown) => void, now: () => number = Date.now): Unsubscribe {
     return this.bus.onConnectionChange((connected) => {
-      if (connected) this.publishAllPresent().catch(onError);
+      if (!connected) return;
+      this.publishAllPresent().catch(onError);
+      this.republishCards(now()).catch(onError);
     });
+  }
+
+  /**
+   * After a reconnect (the broker may have restarted and lost its queues) the cards still
+   * valid go out again, with what is left of their lifetime. A till may so get a card
+   * twice; its cardId says it is the same one.
+   */
+  private async republishCards(now: number): Promise<void> {
+    await Promise.all(
+      [...this.shown.values()].flatMap(({ card, terminals }) => {
+        const left = Math.ceil((Date.parse(card.expiresAt) - now) / 1000);
+        if (left <= 0) return [];
+        const payload = JSON.stringify(card);
+        return terminals.map((t) => this.bus.publish(this.topics.cards(t), payload, { qos: 1, messageExpirySeconds: left, contentType: 'application/json' }));
+      }),
+    );
   }
 
   private async publishPresent(terminals: ReadonlySet<string>): Promise<void> {

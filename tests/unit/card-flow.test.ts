@@ -96,3 +96,25 @@ describe('card flow', () => {
     expect((h.bus.on(h.topics.cards('till-1')) as { type: string }[]).map((m) => m.type)).toEqual(['card', 'withdrawn']);
   });
 });
+
+describe('after a reconnect', () => {
+  it('republishes the cards still valid, with what is left of their lifetime, and not the expired ones', async () => {
+    const h = coreHarness({ roster: { rotationExponent: 10, members: [base] } });
+    h.pos.republishOnReconnect(() => undefined, () => h.clock.now());
+    await dwellAtTill(h, base.id);
+    const cardsTopic = h.topics.cards('till-1');
+    const before = h.bus.published.filter((p) => p.topic === cardsTopic).length;
+    h.clock.advance(100_000);
+    h.bus.setConnected(false);
+    h.bus.setConnected(true);
+    await new Promise((r) => setTimeout(r, 0));
+    const again = h.bus.published.filter((p) => p.topic === cardsTopic).slice(before);
+    expect(again).toHaveLength(1);
+    expect(again[0]!.options.messageExpirySeconds).toBe(200);
+    h.clock.advance(300_000);
+    h.bus.setConnected(false);
+    h.bus.setConnected(true);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(h.bus.published.filter((p) => p.topic === cardsTopic).slice(before)).toHaveLength(1);
+  });
+});

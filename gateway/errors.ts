@@ -47,7 +47,27 @@ export const ERROR_CODES = {
   VITRIN_ERR_FEEDBACK_UNKNOWN_CARD: 'Feedback names a card (or a suggestion) this terminal was not shown lately; it is answered on pos/<terminal>/errors and not stored.',
   VITRIN_ERR_PAIRING: 'A tablet pairing code is unknown, expired or already used, or the tablet list cannot be read; store IT makes a new code on the admin page.',
   VITRIN_ERR_TABLET_UNAUTHORIZED: 'The advisor page needs a paired tablet: the tablet token is missing, unknown or revoked; pair again with a code from store IT.',
+  VITRIN_ERR_INSTALL_UNSUPPORTED:
+    'systemd/install.sh refuses this machine: a 32-bit OS or Node (ONNX Runtime ships 64-bit binaries only), Node older than 20.12, Node installed under /home or /root (the hardened service cannot run it there), no build (dist/) or not run as root; the message says which, with the fix.',
   VITRIN_ERR_CLI_USAGE: 'A vitrin command was called with missing or malformed arguments.',
+  VITRIN_ERR_CLOUD_CONFIG:
+    'The cloud settings cannot be used: a cron expression in cloud.*Cron does not parse, a key in cloud.signingPublicKeys is not an Ed25519 public key (base64 of 32 bytes, or PEM), or a cloud.tls file cannot be read.',
+  VITRIN_ERR_CLOUD_OFF: 'Cloud sync is off (cloud.url is empty): gateway/request/sync has nothing to do.',
+  VITRIN_ERR_CLOUD_UPLINK:
+    'A batch of records could not be delivered to the cloud (network error, timeout, 5xx, 429); it stays in the outbox and is sent again with backoff under the same Idempotency-Key.',
+  VITRIN_ERR_CLOUD_AUTH: "The cloud refused the gateway's credentials (401 or 403): check cloud.token or the client certificate in cloud.tls.",
+  VITRIN_ERR_CLOUD_REJECTED:
+    'The cloud refused a batch as malformed (400 or 422); the batch stays in the outbox and is retried at the longest backoff, so nothing is lost while the cloud is fixed.',
+  VITRIN_ERR_CLOUD_DOWNLINK: 'The package list could not be fetched from the cloud (network error, timeout, unexpected status or body); the next poll tries again.',
+  VITRIN_ERR_OUTBOX_FULL:
+    'The outbox reached cloud.diskCapMb: the oldest undelivered raw visit events (then exposures and reactions) were dropped, counted and reported to the cloud; summaries and erasure receipts are never dropped.',
+  VITRIN_ERR_PACKAGE_SIGNATURE:
+    'A cloud package does not verify against any key in cloud.signingPublicKeys (tampered, signed by an unknown key, or no key configured); it is refused and nothing of it is applied.',
+  VITRIN_ERR_PACKAGE_REPLAY: "A cloud package's version is not above the last one applied for its kind (a replay or a downgrade); it is refused.",
+  VITRIN_ERR_PACKAGE_INVALID:
+    'A correctly signed cloud package cannot be used: it names another store, breaks its schema, or does not build on the roster version this gateway holds; it is refused and nothing of it is applied.',
+  VITRIN_ERR_PACKAGE_APPLY:
+    'A verified cloud package failed while being applied (a model that does not load, a file that cannot be written, no roster key for a roster delta); what it would replace stays in use.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -9,11 +9,16 @@ import { ReplaySource } from '../adapters/ble-replay/replay-source.js';
 import { SystemClock } from '../adapters/clock/system-clock.js';
 import { EmbeddedBroker } from '../adapters/mqtt/embedded-broker.js';
 import { MqttBus } from '../adapters/mqtt/mqtt-bus.js';
-import { loadOnnxScorer } from '../adapters/onnx/onnx-scorer.js';
+import { loadModelPackage, loadOnnxScorer } from '../adapters/onnx/onnx-scorer.js';
 import { SimulatedStore } from '../adapters/simulator/simulated-store.js';
 import { SqliteEventStore } from '../adapters/sqlite/sqlite-event-store.js';
 import { SqliteRosterStore } from '../adapters/sqlite/sqlite-roster-store.js';
 import { SdNotifier } from '../adapters/systemd/sd-notify.js';
+import { HttpCloudTransport } from '../adapters/cloud-http/http-cloud-transport.js';
+import { SqliteSyncStore } from '../adapters/sqlite/sqlite-sync-store.js';
+import { linuxHost } from '../adapters/host/linux-host.js';
+import { probeHciSocket } from '../adapters/ble-noble/hci-probe.js';
+import type { DoctorHost } from './doctor/host.js';
 import { NobleSource } from '../adapters/ble-noble/noble-source.js';
 import { NobleGattReader } from '../adapters/ble-noble/gatt-reader.js';
 import { BackgroundEidReader } from './identity/background-eid.js';
@@ -38,12 +43,18 @@ import type { Member, MemberIdentity, Roster } from './identity/roster.js';
 import { RequestRouter } from './mqtt/request-router.js';
 import { gatewayRequestHandlers } from './mqtt/gateway-requests.js';
 import { ScorerHolder } from './scoring/scorer-holder.js';
+import type { StoreCatalog } from './catalog/store-catalog.js';
+import { catalogApplier } from './sync/catalog-applier.js';
+import { loadStartModel, modelApplier } from './sync/model-applier.js';
+import { rosterApplier } from './sync/roster-applier.js';
+import { SyncService } from './sync/sync-service.js';
 import { loadConfig, type LoadedConfig } from './config/load.js';
 import { LifecycleStack } from './lifecycle.js';
 import { createRootLogger, RecentProblems, type Logger } from './log.js';
 import { TabletRegistry } from './advisor/tablets.js';
 import { createMetrics } from './metrics.js';
 import { GatewayStatus } from './mqtt/gateway-status.js';
+import { HealthPublisher, type HealthSnapshot } from './mqtt/health-publisher.js';
 import { embeddedAccessPlan } from './mqtt/access.js';
 import { BrokerLogins, newGatewayLogin, type GatewayLogin } from './mqtt/broker-logins.js';
 import { topicsFor } from './mqtt/topics.js';
@@ -185,6 +196,11 @@ function replaySource(request: ReplayRequest, roster: Roster, config: Config, cl
 /** `vitrin model check`: how the ONNX adapter would load a model file, as a report. */
 export { checkModelFile as checkModel } from '../adapters/onnx/model-report.js';
 
+/** `vitrin doctor`: the machine's answers (Linux facts, and the HCI socket as noble's binding opens it). */
+export function doctorHost(): DoctorHost {
+  return { ...linuxHost(), hciSocket: probeHciSocket };
+}
+
 /** The roster at rest in the data directory's SQLite file; `vitrin roster import` writes it too. */
 export function openRosterStore(dataDir: string): RosterStore {
   return new SqliteRosterStore({ dataDir });
@@ -296,6 +312,46 @@ async function startReceiver(config: Config, env: NodeJS.ProcessEnv, log: Logger
   }
 }
 
+interface CloudSyncParts {
+  readonly config: Config;
+  readonly events: SqliteEventStore;
+  readonly store: SqliteSyncStore;
+  readonly transport: HttpCloudTransport | undefined;
+  readonly vault: RosterVault | undefined;
+  readonly eraser: MemberEraser;
+  readonly rotationExponent: number;
+  readonly setCatalog: (catalog: StoreCatalog) => void;
+  readonly scorer: ScorerHolder;
+  readonly metrics: ReturnType<typeof createMetrics>;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+/** Cloud sync (docs/sync-protocol.md): the outbox up; signed roster deltas, catalogs and models down, each applied through the part that owns it. */
+function cloudSync(parts: CloudSyncParts): SyncService {
+  const { config, log } = parts;
+  const dataDir = resolve(config.data.dir);
+  const syncLog = log.child({ module: 'sync' });
+  const modelLog = log.child({ module: 'model' });
+  return new SyncService({
+    settings: config.cloud,
+    timezone: config.store.timezone,
+    storeId: config.store.id,
+    gatewayVersion: PACKAGE_VERSION,
+    store: parts.store,
+    events: parts.events,
+    transport: parts.transport,
+    appliers: {
+      'roster-delta': rosterApplier({ vault: parts.vault, eraser: parts.eraser, rotationExponent: parts.rotationExponent, log: syncLog }),
+      catalog: catalogApplier({ dataDir, setCatalog: parts.setCatalog, log: syncLog }),
+      model: modelApplier({ dataDir, swap: (files) => parts.scorer.swap(() => loadModelPackage(files, modelLog)), log: modelLog }),
+    },
+    metrics: parts.metrics,
+    clock: parts.clock,
+    log: syncLog,
+  });
+}
+
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { config } = options.loaded;
   if (config.ble.mode === 'receiver') return startReceiver(config, options.env ?? process.env, options.log ?? createRootLogger(config.log.level));
@@ -314,6 +370,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
     const store = new SqliteEventStore({ dataDir: resolve(config.data.dir), log: log.child({ module: 'store' }), clock });
     await stack.start('store', () => store.start(), () => store.stop());
+    const syncStore = new SqliteSyncStore({ dataDir: resolve(config.data.dir), log: log.child({ module: 'sync' }) });
+    await stack.start('sync store', () => syncStore.start(), () => syncStore.stop());
 
     const { roster, inMemory, vault } = await loadRoster(config, env, clock, log, stack);
     const members = new Resolver(roster, config.identity.appUuid.toLowerCase(), { clock });
@@ -353,7 +411,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await stack.start('mqtt', () => bus.start(), () => bus.stop());
 
     const modelLog = log.child({ module: 'model' });
-    const scorer = new ScorerHolder(await loadOnnxScorer(modelDir(config.model.dir), modelLog), modelLog, (model) => {
+    const scorer = new ScorerHolder(await loadStartModel(resolve(config.data.dir), modelDir(config.model.dir), (dir) => loadOnnxScorer(dir, modelLog), modelLog), modelLog, (model) => {
       status.updateModel(model);
       metrics.model.reset();
       metrics.model.set({ id: model.id, version: model.version, sha256: model.sha256.slice(0, 12) }, 1);
@@ -397,6 +455,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       },
       mqttConnected: () => bus.isConnected(),
       outboxDepth: () => store.outboxDepth(),
+      sync: () => sync.probe(),
       radios: () =>
         radios.map((radio, i) => ({
           receiverId: radio.receiverId,
@@ -438,9 +497,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const live = new LiveFeed();
     const pos = new PosDelivery(bus, topics, config.terminals);
     await pos.publishAllPresent();
-    const stopRepublishing = pos.republishOnReconnect((err) => log.warn({ err }, 'could not republish the present lists'));
+    const stopRepublishing = pos.republishOnReconnect((err) => log.warn({ err }, 'could not republish the present lists and cards'), () => clock.now());
     stack.onStop('present lists', async () => stopRepublishing());
-    const catalog = loadCatalog(resolve(config.data.dir), config.mode === 'demo', log.child({ module: 'catalog' }));
+    let catalog = loadCatalog(resolve(config.data.dir), config.mode === 'demo', log.child({ module: 'catalog' }));
     const recent = new RecentCards();
     const cards = new CardFlow({
       settings: config,
@@ -459,7 +518,25 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const startedAt = clock.now();
     const readiness = () => ({ broker: bus.isConnected(), database: store.isOpen(), model: true, radio: radios.every((r) => r.state() === 'scanning') });
     const ready = () => Object.values(readiness()).every(Boolean);
-    const eraser = new MemberEraser({ storeId: config.store.id, resolver: members, directory, tracker, cards, ...(vault === undefined ? {} : { vault }), store, clock, log: log.child({ module: 'erasure' }) });
+    const health = (): HealthSnapshot => ({
+      storeId: config.store.id,
+      status: ready() ? 'ready' : 'not-ready',
+      checks: readiness(),
+      version: PACKAGE_VERSION,
+      simulated,
+      uptimeSeconds: Math.round((clock.now() - startedAt) / 1000),
+      members: members.memberCount(),
+      present: tracker.present().length,
+      outboxDepth: store.outboxDepth(),
+      model: { id: scorer.model.id, version: scorer.model.version, sha256: scorer.model.sha256 },
+    });
+    const eraser = new MemberEraser({ storeId: config.store.id, resolver: members, directory, tracker, cards, ...(vault === undefined ? {} : { vault }), store, clock, log: log.child({ module: 'erasure' }), onErased: () => syncStore.invalidate() });
+    const cloud = config.cloud.url === '' ? undefined : new HttpCloudTransport({ url: config.cloud.url, tls: config.cloud.tls });
+    if (cloud !== undefined) await stack.start('cloud', () => cloud.start(), () => cloud.stop());
+    const setCatalog = (next: StoreCatalog) => {
+      catalog = next;
+    };
+    const sync = cloudSync({ config, events: store, store: syncStore, transport: cloud, vault, eraser, rotationExponent: roster.rotationExponent, setCatalog, scorer, metrics, clock, log });
     const requests = new RequestRouter({
       bus,
       topics,
@@ -469,17 +546,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         tracker,
         cardOf: (memberId) => pos.cardOf(memberId),
         reloadModel,
-        health: () => ({
-          status: ready() ? 'ready' : 'not-ready',
-          checks: readiness(),
-          version: PACKAGE_VERSION,
-          simulated,
-          uptimeSeconds: Math.round((clock.now() - startedAt) / 1000),
-          members: members.memberCount(),
-          present: tracker.present().length,
-          outboxDepth: store.outboxDepth(),
-          model: scorer.model,
-        }),
+        sync: () => sync.syncNow(),
+        health: () => ({ ...health(), model: scorer.model, sync: sync.health() }),
         reload: () => {
           const next = loadConfig({ file: options.loaded.files[1], env }).config;
           const changed = Object.keys(next).filter((key) => JSON.stringify(next[key as keyof Config]) !== JSON.stringify(config[key as keyof Config]));
@@ -539,11 +607,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           receivers: config.receivers.map((r) => {
             const radio = radios.find((x) => x.receiverId === r.id);
             const heard = source.lastHeard(r.id);
-            return { id: r.id, zone: r.zone, source: radio !== undefined ? 'adapter' : 'remote', state: radio?.state() ?? null, lastHeard: heard === undefined ? null : new Date(heard).toISOString() };
+            return { id: r.id, zone: r.zone, source: radio !== undefined ? 'adapter' : simulated ? 'simulated' : 'remote', state: radio?.state() ?? null, lastHeard: heard === undefined ? null : new Date(heard).toISOString() };
           }),
           zones: config.zones.map((z) => ({ id: z.id, name: z.name, kind: z.kind, terminals: config.terminals.filter((t) => t.zone === z.id).map((t) => t.id) })),
           model: scorer.model,
-          sync: {},
+          sync: sync.health(),
           recentErrors: problems?.list() ?? [],
         }),
       },
@@ -589,6 +657,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     });
     await stack.start('pipeline', () => pipeline.start(), () => pipeline.stop());
     await stack.start('requests', () => requests.start(), () => requests.stop());
+    await stack.start('cloud sync', () => sync.start(), () => sync.stop());
+    const healthTopic = new HealthPublisher({ bus, topic: topics.health, snapshot: health, everyMs: config.mqtt.healthSeconds * 1000, clock, log: log.child({ module: 'health' }) });
+    await stack.start('health', () => healthTopic.start(), () => healthTopic.stop());
     await stack.start('feedback', () => feedback.start(), () => feedback.stop());
     // The radios started early (their failure decides the source); the others start last, into a running pipeline.
     await stack.start('inputs', () => source.start(), () => source.stop());

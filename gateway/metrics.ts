@@ -13,6 +13,19 @@ export interface MetricProbes {
   readonly radios?: () => readonly RadioProbe[];
   /** Cumulative GATT reads of background iOS devices by outcome; undefined when the path is off. */
   readonly gattReads?: () => Readonly<Record<string, number>> | undefined;
+  /** Cloud sync's outbox and packages; undefined before it runs. */
+  readonly sync?: () => SyncProbe | undefined;
+}
+
+export interface SyncProbe {
+  readonly outboxOldestAgeSeconds: number;
+  readonly outboxPendingBytes: number;
+  /** Seconds since the epoch of the last batch the cloud acknowledged; undefined: none since start. */
+  readonly uplinkLastSuccess: number | undefined;
+  /** Records dropped by the disk cap since the database was made, by tier. */
+  readonly dropped: Readonly<Record<string, number>>;
+  /** The last package version taken, by kind. */
+  readonly packageVersions: Readonly<Record<string, number>>;
 }
 
 /** Every Prometheus series Vitrin exports; all names start with `vitrin_`. Probes are read at scrape time. */
@@ -116,6 +129,71 @@ export function createMetrics(probes: MetricProbes) {
       registers,
       collect() {
         this.set(probes.outboxDepth());
+      },
+    }),
+    outboxOldestAge: new Gauge({
+      name: 'vitrin_outbox_oldest_age_seconds',
+      help: 'How long the oldest record waiting for the cloud has waited; 0 when none waits.',
+      registers,
+      collect() {
+        const sync = probes.sync?.();
+        if (sync !== undefined) this.set(sync.outboxOldestAgeSeconds);
+      },
+    }),
+    outboxBytes: new Gauge({
+      name: 'vitrin_outbox_pending_bytes',
+      help: 'What the records waiting for the cloud count towards cloud.diskCapMb.',
+      registers,
+      collect() {
+        const sync = probes.sync?.();
+        if (sync !== undefined) this.set(sync.outboxPendingBytes);
+      },
+    }),
+    outboxDropped: new Counter({
+      name: 'vitrin_outbox_dropped_total',
+      help: 'Undelivered records the disk cap dropped, by tier: visit (raw visit events, first), interaction (exposures, reactions, holdout records). Summaries and erasure receipts are never dropped.',
+      labelNames: ['tier'] as const,
+      registers,
+      collect() {
+        const sync = probes.sync?.();
+        if (sync === undefined) return;
+        this.reset();
+        for (const [tier, value] of Object.entries(sync.dropped)) this.inc({ tier }, value);
+      },
+    }),
+    uplinkLastSuccess: new Gauge({
+      name: 'vitrin_uplink_last_success_timestamp_seconds',
+      help: 'When the cloud last acknowledged a batch (Unix seconds); absent until it has.',
+      registers,
+      collect() {
+        const at = probes.sync?.()?.uplinkLastSuccess;
+        if (at !== undefined) this.set(at);
+      },
+    }),
+    uplinkBytes: new Counter({ name: 'vitrin_uplink_bytes_total', help: 'Bytes of gzip uplink batches sent to the cloud, retries included.', registers }),
+    uplinkRecords: new Counter({ name: 'vitrin_uplink_records_total', help: 'Records the cloud acknowledged.', registers }),
+    uplinkRequests: new Counter({
+      name: 'vitrin_uplink_requests_total',
+      help: 'Uplink batch requests by outcome: ok, network (error, timeout, dropped connection), throttled (429), server (5xx, 408, 409), auth (401, 403), rejected (other 4xx), too-large (413).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    packagesApplied: new Counter({ name: 'vitrin_packages_applied_total', help: 'Downlink packages verified and applied, by kind.', labelNames: ['kind'] as const, registers }),
+    packagesRefused: new Counter({
+      name: 'vitrin_packages_refused_total',
+      help: 'Downlink packages refused, by kind and reason: schema, store, signature, replay, downgrade, invalid, apply.',
+      labelNames: ['kind', 'reason'] as const,
+      registers,
+    }),
+    packageVersion: new Gauge({
+      name: 'vitrin_package_version',
+      help: 'The last package version taken, by kind.',
+      labelNames: ['kind'] as const,
+      registers,
+      collect() {
+        const sync = probes.sync?.();
+        if (sync === undefined) return;
+        for (const [kind, version] of Object.entries(sync.packageVersions)) this.set({ kind }, version);
       },
     }),
   };

@@ -51,6 +51,38 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    name: 'cloud sync',
+    sql: `
+      -- The batch in flight: its Idempotency-Key and the outbox rows it covers, kept
+      -- so that a retry, also after a crash, sends the same records under the same key.
+      CREATE TABLE uplink_batches (
+        id TEXT PRIMARY KEY,
+        first_outbox_id INTEGER NOT NULL,
+        last_outbox_id INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+      -- Deleting events (erasure, purge, the disk cap) finds their outbox rows by this.
+      CREATE INDEX outbox_event ON outbox (event_id);
+      -- The last downlink package version taken per kind: no replay, no downgrade.
+      CREATE TABLE package_versions (
+        kind TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        detail TEXT
+      ) WITHOUT ROWID;
+      -- Small named values: the last hour summarised, the last purge, drop counters.
+      CREATE TABLE sync_state (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** Thrown when the file was written by a newer Vitrin; the caller wraps it as VITRIN_ERR_STORE_OPEN. */

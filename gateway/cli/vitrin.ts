@@ -5,6 +5,7 @@ import { parseArgs, stringFlag } from './args.js';
 import { calibrateCommand } from './calibrate-command.js';
 import { configCheck, configSchemaJson, type Output } from './config-command.js';
 import { decodeCommand } from './decode-command.js';
+import { doctorCommand, type DoctorDeps } from './doctor-command.js';
 import { eidCommand } from './eid-command.js';
 import { hashPasswordCommand, mosquittoConfigCommand, readFirstLine } from './mosquitto-config-command.js';
 import { modelCommand, type ModelDeps } from './model-command.js';
@@ -16,6 +17,10 @@ const USAGE = `usage: vitrin <command>
   start [--config file]          run the gateway (default command)
   config check [file]            check a config file; lists every problem
   config schema                  print the config's JSON Schema
+  doctor [--config file] [--json]
+                                 check this box: adapter, permissions, clock, broker,
+                                 cloud, disk, model, config, roster key; each problem
+                                 with its fix; exit 1 when something blocks operation
   calibrate --receiver <id> [--replay file] [--seconds N] [--address a]
                                  RSSI of a reference phone at 1 m and the rssiOffset
                                  to configure for that receiver
@@ -52,6 +57,8 @@ export interface CliDeps {
   readonly openRadio?: RecordDeps['openRadio'];
   readonly openRosterStore?: RosterDeps['openRosterStore'];
   readonly checkModel?: ModelDeps['checkModel'];
+  /** What `doctor` asks the machine, from the composition root. */
+  readonly doctorHost?: () => NonNullable<DoctorDeps['host']>;
   readonly env: NodeJS.ProcessEnv;
   readonly io: Output;
   /** What `hash-password` reads the password from; stdin when absent. */
@@ -88,6 +95,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       io.out(configSchemaJson().trimEnd());
       return 0;
     }
+    if (command === 'doctor') return await doctorCommand(args, { host: deps.doctorHost?.(), checkModel: deps.checkModel, env: deps.env, io });
     if (command === 'decode') {
       // Pasted hcidump output comes as separate words: `vitrin decode 04 3E 2A ...`.
       const words = args.positional.slice(1);

@@ -83,6 +83,7 @@ export const ConfigSchema = Type.Object(
         }),
         password: Secret('Password for the external broker.'),
         protocolVersion: Type.Union([Type.Literal(4), Type.Literal(5)]),
+        healthSeconds: Type.Integer({ minimum: 5, maximum: 3600, description: 'How often the retained gateway/health is published; a change of status is published at once.' }),
         embedded: Type.Object(
           {
             host: Type.String({ minLength: 1, description: 'Listen address; loopback unless POS terminals connect from the network.' }),
@@ -284,6 +285,36 @@ export const ConfigSchema = Type.Object(
     ),
     model: Type.Object(
       { dir: Type.String({ minLength: 1, description: 'Folder with model.onnx and manifest.json.' }) },
+      { additionalProperties: false },
+    ),
+    cloud: Type.Object(
+      {
+        url: Type.String({ description: 'Base URL of the cloud sync API, e.g. https://sync.example.com. Empty: no uplink or downlink (summaries, the disk cap and the purge still run).' }),
+        token: Secret('Bearer token sent as Authorization: Bearer <token>. Empty: none (mTLS alone).'),
+        tls: Type.Object(
+          {
+            cert: Type.String({ description: "PEM file of this gateway's client certificate for mTLS. Empty: no client certificate." }),
+            key: Type.String({ description: "PEM file of that certificate's private key." }),
+            ca: Type.String({ description: "PEM file of the CA to trust for the cloud's certificate. Empty: the system CAs." }),
+          },
+          { additionalProperties: false },
+        ),
+        batchMaxRecords: Type.Integer({ minimum: 1, maximum: 5000, description: 'A batch is sent as soon as this many records wait, and holds at most this many.' }),
+        batchMaxAgeSeconds: Type.Integer({ minimum: 0, maximum: 86400, description: 'A smaller batch is sent once its oldest record has waited this long.' }),
+        requestTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 600, description: 'An uplink or downlink request that takes longer is abandoned and retried.' }),
+        diskCapMb: Type.Number({
+          exclusiveMinimum: 0,
+          description: 'Undelivered records may take this much: past it the oldest raw visit events (then exposures and reactions) are dropped and counted; summaries and erasure receipts never.',
+        }),
+        uplinkCron: Type.String({ minLength: 1, description: 'node-cron expression (seconds first) for sending the outbox.' }),
+        downlinkCron: Type.String({ minLength: 1, description: 'node-cron expression for polling signed packages.' }),
+        summaryCron: Type.String({ minLength: 1, description: 'node-cron expression for the hourly summaries; hours missed while down are caught up.' }),
+        purgeCron: Type.String({ minLength: 1, description: 'node-cron expression for the retention purge (store time zone).' }),
+        retentionDays: Type.Integer({ minimum: 1, maximum: 3650, description: 'Delivered events older than this are deleted by the purge.' }),
+        signingPublicKeys: Type.Array(Type.String({ minLength: 1 }), {
+          description: 'Ed25519 public keys (base64 of the 32 raw bytes, or PEM) whose signatures on downlink packages are accepted; list two while rotating. Empty: every package is refused.',
+        }),
+      },
       { additionalProperties: false },
     ),
     zones: Type.Array(Zone, { minItems: 1 }),

@@ -1,4 +1,5 @@
 import { Ajv, type ErrorObject } from 'ajv';
+import { cloudConfigProblems } from '../sync/cloud-config.js';
 import { ConfigSchema, type Config } from './schema.js';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
@@ -78,7 +79,7 @@ function crossReferences(config: Config): string[] {
     if (zone === undefined) problems.push(`/terminals/${i}/zone: unknown zone "${terminal.zone}"`);
     else if (zone.kind !== 'pos') problems.push(`/terminals/${i}/zone: zone "${terminal.zone}" is a ${zone.kind} zone, not pos`);
   });
-  return [...problems, ...mqttProblems(config)];
+  return [...problems, ...mqttProblems(config), ...cloudConfigProblems(config.cloud)];
 }
 
 /** MQTT logins: `via` chains, usernames that would clash in one password file, TLS halves. */

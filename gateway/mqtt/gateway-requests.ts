@@ -13,9 +13,11 @@ export interface GatewayRequestDeps {
   readonly reload: () => { readonly applied: readonly string[]; readonly restartNeeded: readonly string[] };
   /** Loads the model package from model.dir again; rejects, keeping the model in use, when it fails. */
   readonly reloadModel: () => Promise<unknown>;
+  /** Cloud sync now: the outbox goes up, new packages come down; rejects with VITRIN_ERR_CLOUD_OFF when sync is off. */
+  readonly sync: () => Promise<unknown>;
 }
 
-/** The operations of gateway/request/<op>: erase, present, health, reload. */
+/** The operations of gateway/request/<op>: erase, present, health, reload, model-reload, sync. */
 export function gatewayRequestHandlers(deps: GatewayRequestDeps): Record<string, RequestHandler> {
   return {
     erase: {
@@ -46,5 +48,6 @@ export function gatewayRequestHandlers(deps: GatewayRequestDeps): Record<string,
     health: { schema: PlainRequestV1, run: () => Promise.resolve(deps.health()) },
     reload: { schema: PlainRequestV1, run: () => Promise.resolve(deps.reload()) },
     'model-reload': { schema: PlainRequestV1, run: async () => ({ model: await deps.reloadModel() }) },
+    sync: { schema: PlainRequestV1, run: () => deps.sync() },
   };
 }

@@ -6,6 +6,8 @@ export interface Topics {
   readonly state: string;
   /** Retained: version, model, config digest. */
   readonly info: string;
+  /** Retained: status, checks and counts, every mqtt.healthSeconds and on change. */
+  readonly health: string;
   readonly cards: (terminalId: string) => string;
   /** Retained list of members whose cards are current on this terminal. */
   readonly present: (terminalId: string) => string;
@@ -31,6 +33,7 @@ export function topicsFor(storeId: string): Topics {
     base,
     state: `${base}gateway/state`,
     info: `${base}gateway/info`,
+    health: `${base}gateway/health`,
     cards: (terminalId) => `${base}pos/${terminalId}/cards`,
     present: (terminalId) => `${base}pos/${terminalId}/present`,
     feedback: (terminalId) => `${base}pos/${terminalId}/feedback`,

@@ -108,7 +108,11 @@ describe('a capture full of strangers leaves nothing behind but counters', () =>
     await waitFor('a card on till-1', 10_000, () => received.find((m) => m.topic === `${STORE}pos/till-1/cards` && m.payload.includes('"type":"card"')));
     await new Promise((resolve) => setTimeout(resolve, 300));
     metrics = await (await fetch(`${gateway.httpUrl}/metrics`)).text();
-    advisorCards = await (await fetch(`${gateway.httpUrl}/advisor/cards`)).text();
+    // A paired tablet's view (demo mode: the admin API answers this machine without a token).
+    const made = (await (await fetch(`${gateway.httpUrl}/admin/pairing-codes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ zones: ['entrance', 'floor', 'pos-1'] }) })).json()) as { code: string };
+    const paired = await fetch(`${gateway.httpUrl}/advisor/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: made.code }) });
+    const cookie = paired.headers.get('set-cookie')!.split(';')[0]!;
+    advisorCards = await (await fetch(`${gateway.httpUrl}/advisor/cards`, { headers: { cookie } })).text();
     whileRunning.push(...dataFiles(dataDir, 'data dir while running'));
     await gateway.stop();
     await waitFor('gateway/state offline', 5_000, () => received.find((m) => m.topic === `${STORE}gateway/state` && m.payload.toString() === 'offline'));

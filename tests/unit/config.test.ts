@@ -131,7 +131,7 @@ describe('config', () => {
 
   it('keeps secrets out of the digest and of anything printable', () => {
     expect(secretPaths().sort()).toEqual(
-      ['mqtt.password', 'mqtt.admins.*.passwordHash', 'http.adminToken', 'ble.espresense.passwordHash', 'receivers.*.passwordHash', 'terminals.*.passwordHash'].sort(),
+      ['mqtt.password', 'mqtt.admins.*.passwordHash', 'http.adminToken', 'ble.espresense.passwordHash', 'receivers.*.passwordHash', 'terminals.*.passwordHash', 'cloud.token'].sort(),
     );
     const plain = loadConfig({ env: {} }).config;
     const secret = loadConfig({ env: { VITRIN_MQTT__PASSWORD: 'hunter2', VITRIN_HTTP__ADMINTOKEN: 'tok-123' } }).config;

@@ -124,14 +124,14 @@ describe('HTTP app', () => {
     expect(anonymous.statusCode).toBe(401);
     expect(anonymous.json()).toMatchObject({ code: 'VITRIN_ERR_TABLET_UNAUTHORIZED' });
     const tillTablet = await app.inject({ url: '/advisor/cards', headers: { cookie: pair(['pos-1']) } });
-    expect((tillTablet.json() as { cards: { cardId: string }[] }).cards.map((c) => c.cardId)).toEqual(['c-1']);
+    expect(tillTablet.json<{ cards: { cardId: string }[] }>().cards.map((c) => c.cardId)).toEqual(['c-1']);
   });
 
   it('pairs a tablet once per code, with an HttpOnly cookie, and revoking it ends its access', async () => {
     const { app, tablets } = appWith({ broker: true, database: true, model: true, radio: true });
     const made = await app.inject({ method: 'POST', url: '/admin/pairing-codes', headers: { authorization: 'Bearer secret-token' }, payload: { label: 'Floor tablet', zones: ['pos-1'] } });
     expect(made.statusCode).toBe(200);
-    const { code, qrSvg, url } = made.json() as { code: string; qrSvg: string; url: string };
+    const { code, qrSvg, url } = made.json<{ code: string; qrSvg: string; url: string }>();
     expect(code).toMatch(/^[2-9A-HJKMNP-Z]{8}$/);
     expect(qrSvg).toContain('<svg');
     expect(url).toContain(`/advisor#code=${code}`);

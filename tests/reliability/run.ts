@@ -1,8 +1,11 @@
 // Entry of `npm run test:reliability`, compiled to dist/tests/reliability/run.js and run
 // with plain node. CI mode (the default) fits in about four minutes; `--soak` is the
-// manual mode: an hour of realistic load with the service's memory sampled every minute,
-// and every other part run longer. `--only 1,5` runs only those items. Progress goes to
-// stderr; the table goes to stdout; the exit code is 1 when any check failed.
+// manual mode: an hour of realistic load with the service's memory sampled every minute
+// (`--soak-minutes N` for another length), and every other part run longer. `--only 1,5`
+// runs only those items. Progress goes to stderr; the table goes to stdout; the exit code
+// is 1 when any check failed. RELIABILITY_SEED repeats a run's random choices (each part
+// prints its seed), RELIABILITY_KEEP=1 keeps the temporary folder, RELIABILITY_DISK=fsize
+// tries item 4's stand-in for a full disk where a tmpfs could be mounted.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,8 +15,12 @@ import { brokerOutages } from './parts/broker-outages.js';
 import { cloudOutage } from './parts/cloud-outage.js';
 import { crashCycles } from './parts/crash-cycles.js';
 import { diskFull } from './parts/disk-full.js';
+import { flood } from './parts/flood.js';
+import { hostileInput } from './parts/hostile-input.js';
+import { access } from './parts/access.js';
+import { soak } from './parts/soak.js';
 
-const PARTS: readonly Part[] = [crashCycles, brokerOutages, cloudOutage, diskFull];
+const PARTS: readonly Part[] = [crashCycles, brokerOutages, cloudOutage, diskFull, flood, hostileInput, access, soak];
 
 function option(args: readonly string[], name: string): string | undefined {
   const index = args.indexOf(name);
@@ -39,7 +46,11 @@ async function main(args: readonly string[]): Promise<number> {
         continue;
       }
       mode.progress(`${part.id}: ${part.title}`);
-      const partRows = await part.run(mode);
+      const started = performance.now();
+      // A part that breaks is a failed row, never the end of the run: the other parts' numbers still count.
+      const partRows = await part.run(mode).catch((err: unknown): Row[] => [
+        { id: part.id, check: part.title, tried: '', happened: `the part broke: ${err instanceof Error ? err.message : String(err)}`, status: 'fail', seconds: (performance.now() - started) / 1000 },
+      ]);
       for (const row of partRows) mode.progress(`${row.id}: ${row.status} in ${row.seconds.toFixed(1)} s: ${row.happened}`);
       rows.push(...partRows);
     }

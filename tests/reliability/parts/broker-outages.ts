@@ -132,7 +132,6 @@ export const brokerOutages: Part = {
         );
       }
 
-      if (process.env.RELIABILITY_DEBUG !== undefined) for (const m of floor.till.seen) mode.progress(`${new Date(m.at).toISOString().slice(11, 23)} ${m.topic} ${m.payload.slice(0, 160)}`);
       const alive = gateway.alive();
       if (!alive) rows.push({ id: '2', check: 'gateway alive', tried: 'after the outages', happened: `the gateway exited: ${gateway.output().slice(-500)}`, status: 'fail', seconds: 0 });
     } finally {

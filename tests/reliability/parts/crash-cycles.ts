@@ -164,6 +164,7 @@ async function wholeGatewayCycles(mode: Mode, cycles: number, random: () => numb
       const cards = cardsOn(till, 'till-1');
       await till.subscribeAsync(`${BASE}pos/till-1/cards`, { qos: 1 });
       const member = shoppers[cycle - 1]!;
+      // The member's phone, as a remote receiver at the till hears it (no logins on this store: one client will do).
       const leave = standAt(till, member, 'rx-pos-1');
       const card = await until(`a card for ${member.id}`, 10_000, () => cards.get(member.id));
       const load = new FeedbackLoad({ httpUrl: gateway.httpUrl, token, cardId: card.cardId, till: { client: till, topic: `${BASE}pos/till-1/feedback` } }, `b${cycle}`);
@@ -236,7 +237,7 @@ export const crashCycles: Part = {
       id: '1c',
       check: 'till feedback acknowledged by the broker',
       tried: 'the same kills; the till publishes QoS 1 feedback and counts a message acknowledged when its PUBACK arrives',
-      happened: `${count(mqttAcked)} PUBACKs; ${count(mqttLost)} of those messages are not on disk (${count(light.mqttLost)} of ${count(light.mqttAcked)} with Mosquitto, ${count(whole.mqttLost)} of ${count(whole.mqttAcked)} with the embedded broker): the PUBACK comes from the broker before the gateway has the message, and the gateway's clean MQTT session drops what was in flight at the kill`,
+      happened: `${count(mqttAcked)} PUBACKs; ${count(mqttLost)} of those messages are not on disk (${count(light.mqttLost)} of ${count(light.mqttAcked)} with Mosquitto, ${count(whole.mqttLost)} of ${count(whole.mqttAcked)} with the embedded broker). The PUBACK comes from the broker before the gateway has the message: Mosquitto acknowledges on receipt and drops what it had not yet delivered when the gateway's clean session ends; the embedded broker acknowledges before it forwards, and dies with the gateway`,
       status: mqttLost === 0 ? 'pass' : 'gap',
       seconds: 0,
     });

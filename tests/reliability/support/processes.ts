@@ -36,6 +36,10 @@ export interface ServiceProcess {
   readonly pid: number;
   /** The last 64 KB of stdout and stderr. */
   output(): string;
+  /** The last 64 KB of stderr alone. */
+  stderr(): string;
+  /** Every complete line of stdout so far. */
+  lines(): string[];
   /** Resolves with the exit code, or the signal's name. */
   readonly exited: Promise<number | string>;
   alive(): boolean;
@@ -46,6 +50,12 @@ export interface ServiceProcess {
 
 const KEEP = 64 * 1024;
 
+// Whatever the suite started goes with it, also when it fails half-way.
+const started = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
 export function startProcess(args: readonly string[], env: NodeJS.ProcessEnv, options: { ipc?: boolean } = {}): ServiceProcess {
   const child = spawn(process.execPath, args, {
     cwd: PACKAGE_ROOT,
@@ -53,13 +63,31 @@ export function startProcess(args: readonly string[], env: NodeJS.ProcessEnv, op
     stdio: options.ipc === true ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
+  let errors = '';
+  let partial = '';
+  const lines: string[] = [];
   const keep = (chunk: Buffer) => {
     text += chunk.toString();
     if (text.length > 2 * KEEP) text = text.slice(-KEEP);
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  child.stdout!.on('data', (chunk: Buffer) => {
+    keep(chunk);
+    const parts = (partial + chunk.toString()).split('\n');
+    partial = parts.pop() ?? '';
+    lines.push(...parts);
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    keep(chunk);
+    errors += chunk.toString();
+    if (errors.length > 2 * KEEP) errors = errors.slice(-KEEP);
+  });
+  started.add(child);
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => {
+      started.delete(child);
+      resolve(code ?? signal ?? 'unknown');
+    }),
+  );
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start ${args.join(' ')}`);
   const alive = () => child.exitCode === null && child.signalCode === null;
@@ -67,6 +95,8 @@ export function startProcess(args: readonly string[], env: NodeJS.ProcessEnv, op
     child,
     pid,
     output: () => text.slice(-KEEP),
+    stderr: () => errors.slice(-KEEP),
+    lines: () => [...lines],
     exited,
     alive,
     kill9: () => {

@@ -41,6 +41,10 @@ export const ERROR_CODES = {
   VITRIN_ERR_ROSTER_INVALID: 'A roster file does not match vitrin.roster/1; every problem is listed with its path.',
   VITRIN_ERR_REQUEST_INVALID: 'A gateway/request/<op> message is not JSON, names an unknown operation, or breaks its schema; the error goes to gateway/response/<op>.',
   VITRIN_ERR_REQUEST_FAILED: 'A gateway request was valid but could not be carried out; the response says why.',
+  VITRIN_ERR_HTTP_NOT_FOUND: 'No HTTP route answers this method and path.',
+  VITRIN_ERR_HTTP_REQUEST:
+    'The HTTP request cannot be read: bytes that are not HTTP, broken or oversized headers, a body that is not JSON, of another content type, or over 64 KB; details name the reason.',
+  VITRIN_ERR_HTTP_INTERNAL: 'The gateway failed while answering an HTTP request; the log has the cause.',
   VITRIN_ERR_HTTP_UNAUTHORIZED: 'The admin API needs Authorization: Bearer <http.adminToken>; the token is missing or wrong, or the admin API is off (empty http.adminToken).',
   VITRIN_ERR_CATALOG_INVALID: 'The store catalog (data.dir/catalog.json) does not match vitrin.catalog/1; every problem is listed. The gateway keeps suggesting from member profiles alone.',
   VITRIN_ERR_FEEDBACK_INVALID: 'Feedback from a terminal is not JSON or breaks vitrin.feedback/1; the problems go back on pos/<terminal>/errors.',

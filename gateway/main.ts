@@ -10,6 +10,7 @@ import { SystemClock } from '../adapters/clock/system-clock.js';
 import { EmbeddedBroker } from '../adapters/mqtt/embedded-broker.js';
 import { MqttBus } from '../adapters/mqtt/mqtt-bus.js';
 import { loadModelPackage, loadOnnxScorer } from '../adapters/onnx/onnx-scorer.js';
+import { checkModelFile } from '../adapters/onnx/model-report.js';
 import { SimulatedStore } from '../adapters/simulator/simulated-store.js';
 import { SqliteEventStore } from '../adapters/sqlite/sqlite-event-store.js';
 import { SqliteRosterStore } from '../adapters/sqlite/sqlite-roster-store.js';
@@ -194,7 +195,8 @@ function replaySource(request: ReplayRequest, roster: Roster, config: Config, cl
 }
 
 /** `vitrin model check`: how the ONNX adapter would load a model file, as a report. */
-export { checkModelFile as checkModel } from '../adapters/onnx/model-report.js';
+/** `vitrin model check`: ONNX Runtime tries the model in a child process, so a file that makes it abort is reported, not fatal. */
+export const checkModel = (file: string, manifestFile?: string): ReturnType<typeof checkModelFile> => checkModelFile(file, manifestFile, { isolate: true });
 
 /** `vitrin doctor`: the machine's answers (Linux facts, and the HCI socket as noble's binding opens it). */
 export function doctorHost(): DoctorHost {
@@ -261,6 +263,8 @@ function mqttBus(config: Config, url: string, willTopic: string, log: Logger, lo
     log: log.child({ module: 'mqtt' }),
     connectTimeoutMs: 10_000,
     reconnectPeriodMs: 2_000,
+    // The gateway's session outlives a crash or a restart: feedback a till sent meanwhile waits at the broker.
+    persistentSession: config.ble.mode !== 'receiver',
   });
 }
 
@@ -344,7 +348,7 @@ function cloudSync(parts: CloudSyncParts): SyncService {
     appliers: {
       'roster-delta': rosterApplier({ vault: parts.vault, eraser: parts.eraser, rotationExponent: parts.rotationExponent, log: syncLog }),
       catalog: catalogApplier({ dataDir, setCatalog: parts.setCatalog, log: syncLog }),
-      model: modelApplier({ dataDir, swap: (files) => parts.scorer.swap(() => loadModelPackage(files, modelLog)), log: modelLog }),
+      model: modelApplier({ dataDir, swap: (files) => parts.scorer.swap(() => loadModelPackage(files, modelLog, { isolate: true })), log: modelLog }),
     },
     metrics: parts.metrics,
     clock: parts.clock,
@@ -411,14 +415,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await stack.start('mqtt', () => bus.start(), () => bus.stop());
 
     const modelLog = log.child({ module: 'model' });
-    const scorer = new ScorerHolder(await loadStartModel(resolve(config.data.dir), modelDir(config.model.dir), (dir) => loadOnnxScorer(dir, modelLog), modelLog), modelLog, (model) => {
+    const scorer = new ScorerHolder(await loadStartModel(resolve(config.data.dir), modelDir(config.model.dir), (dir) => loadOnnxScorer(dir, modelLog, { isolate: true }), modelLog), modelLog, (model) => {
       status.updateModel(model);
       metrics.model.reset();
       metrics.model.set({ id: model.id, version: model.version, sha256: model.sha256.slice(0, 12) }, 1);
     });
     stack.onStop('model', () => scorer.stop());
     /** Loads the package in model.dir again (store IT replaced it); the model in use stays if it fails. */
-    const reloadModel = () => scorer.swap(() => loadOnnxScorer(modelDir(config.model.dir), modelLog));
+    const reloadModel = () => scorer.swap(() => loadOnnxScorer(modelDir(config.model.dir), modelLog, { isolate: true }));
 
     const choice: SourceChoice =
       options.replay !== undefined && replayClock !== undefined
@@ -516,7 +520,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     });
 
     const startedAt = clock.now();
-    const readiness = () => ({ broker: bus.isConnected(), database: store.isOpen(), model: true, radio: radios.every((r) => r.state() === 'scanning') });
+    const readiness = () => ({ broker: bus.isConnected(), database: store.isWritable(), model: true, radio: radios.every((r) => r.state() === 'scanning') });
     const ready = () => Object.values(readiness()).every(Boolean);
     const health = (): HealthSnapshot => ({
       storeId: config.store.id,

@@ -133,6 +133,8 @@ export interface EventStore extends Lifecycle {
   /** Deletes every event of the member, queued or stored, overwriting their bytes; returns how many. */
   eraseMember(memberId: string): number;
   isOpen(): boolean;
+  /** False from a failed commit (a full disk, a lock held too long) until a commit succeeds again. */
+  isWritable(): boolean;
 }
 
 /** A member record as stored: sealed (encrypted) by the core, opaque to the store. */

@@ -17,6 +17,25 @@ export interface MqttBusOptions {
   readonly log: Logger;
   readonly connectTimeoutMs: number;
   readonly reconnectPeriodMs: number;
+  /**
+   * Keep the session at the broker across restarts (clean session off; MQTT 5: a session
+   * expiry of a week). The broker then keeps the QoS 1 messages that arrive while the
+   * gateway is down, feedback a till was already PUBACKed for, and hands them over on
+   * the next start.
+   */
+  readonly persistentSession?: boolean;
+}
+
+/** How long after connecting a message no handler has claimed yet is held, unacknowledged, for a subscriber still starting. */
+const HOLD_UNCLAIMED_MS = 10_000;
+const SESSION_EXPIRY_SECONDS = 7 * 24 * 3600;
+
+/** A QoS 1 message that arrived before its handler was registered; its PUBACK waits for `release`. */
+interface Held {
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly packet: object;
+  release?: () => void;
 }
 
 interface Handler {
@@ -33,15 +52,22 @@ export class MqttBus implements MessageBus {
   private client: MqttClient | undefined;
   private readonly handlers = new Set<Handler>();
   private readonly connectionListeners = new Set<(connected: boolean) => void>();
+  private held: Held[] = [];
+  private holdUntil = 0;
+  private connectedOnce = false;
+  /** The broker kept our session (and its subscriptions) from an earlier run. */
+  private sessionPresent = false;
 
   constructor(private readonly options: MqttBusOptions) {}
 
   async start(): Promise<void> {
     const { url, clientId, username, password, caFile, protocolVersion, will, log, connectTimeoutMs, reconnectPeriodMs } = this.options;
+    const persistent = this.options.persistentSession === true;
     const clientOptions: IClientOptions = {
       clientId,
       protocolVersion,
-      clean: true,
+      clean: !persistent,
+      ...(persistent && protocolVersion === 5 ? { properties: { sessionExpiryInterval: SESSION_EXPIRY_SECONDS } } : {}),
       connectTimeout: connectTimeoutMs,
       reconnectPeriod: 0,
       will: { topic: will.topic, payload: Buffer.from(will.payload), qos: will.qos, retain: will.retain },
@@ -49,7 +75,21 @@ export class MqttBus implements MessageBus {
       ...(caFile === undefined ? {} : { ca: readCa(caFile), rejectUnauthorized: true }),
     };
     const client = mqtt.connect(url, clientOptions);
-    // A card is one small packet: Nagle's algorithm would hold it up to 40 ms waiting for
+    // Before the first CONNACK is processed: a kept session's messages follow it at once.
+    client.on('message', (topic, payload, packet) => this.receive(topic, payload, packet));
+    client.handleMessage = (packet, callback) => {
+      const held = this.held.find((h) => h.packet === packet);
+      if (held === undefined) callback();
+      else held.release = () => callback();
+    };
+    client.on('connect', (connack) => {
+      if (!this.connectedOnce && persistent) {
+        this.sessionPresent = connack.sessionPresent;
+        this.holdUntil = Date.now() + HOLD_UNCLAIMED_MS;
+        setTimeout(() => this.releaseUnclaimed(), HOLD_UNCLAIMED_MS).unref();
+      }
+      this.connectedOnce = true;
+    });    // A card is one small packet: Nagle's algorithm would hold it up to 40 ms waiting for
     // more. MQTT.js opens its sockets without TCP_NODELAY, so set it on each connection.
     client.on('connect', () => {
       const stream = (client as unknown as { stream?: { setNoDelay?: (on: boolean) => void } }).stream;
@@ -77,7 +117,6 @@ export class MqttBus implements MessageBus {
       throw new VitrinError('VITRIN_ERR_MQTT_CONNECT', `cannot connect to MQTT broker ${redactUrl(url)}: ${reason}`, { cause });
     }
     client.options.reconnectPeriod = reconnectPeriodMs;
-    client.on('message', (topic, payload) => this.dispatch(topic, payload));
     client.on('connect', () => {
       log.info({ url: redactUrl(url) }, 'MQTT reconnected');
       this.emitConnection(true);
@@ -93,7 +132,10 @@ export class MqttBus implements MessageBus {
     const client = this.client;
     this.client = undefined;
     if (client === undefined) return;
-    await client.endAsync(false);
+    // Held messages stay unacknowledged: the kept session hands them over at the next start.
+    const holding = this.held.length > 0;
+    this.held = [];
+    await client.endAsync(holding);
   }
 
   async publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void> {
@@ -119,7 +161,13 @@ export class MqttBus implements MessageBus {
     const handler: Handler = { filter: topicFilter, fn };
     const first = ![...this.handlers].some((h) => h.filter === topicFilter);
     this.handlers.add(handler);
-    if (first) await client.subscribeAsync(topicFilter, { qos: 1 });
+    this.releaseHeld(topicFilter);
+    if (first) {
+      // A kept session has this subscription already. Waiting for the SUBACK could wait
+      // forever: it queues behind a held message whose subscriber has not started yet.
+      if (this.sessionPresent) client.subscribeAsync(topicFilter, { qos: 1 }).catch((err: unknown) => this.options.log.warn({ err, topicFilter }, 'subscribe failed'));
+      else await client.subscribeAsync(topicFilter, { qos: 1 });
+    }
     return () => {
       this.handlers.delete(handler);
       if (![...this.handlers].some((h) => h.filter === topicFilter)) {
@@ -137,9 +185,40 @@ export class MqttBus implements MessageBus {
     return () => this.connectionListeners.delete(fn);
   }
 
-  private dispatch(topic: string, payload: Buffer): void {
+  private receive(topic: string, payload: Buffer, packet: { qos: number }): void {
+    if (this.dispatch(topic, payload)) return;
+    // No subscriber yet, at start with a kept session: hold it, unacknowledged, until its subscriber starts.
+    if (packet.qos > 0 && Date.now() < this.holdUntil) this.held.push({ topic, payload, packet });
+  }
+
+  /** Hands held messages to the subscriber of `filter`, then acknowledges them, in arrival order. */
+  private releaseHeld(filter: string): void {
+    const claimed = this.held.filter((h) => topicMatches(filter, h.topic));
+    if (claimed.length === 0) return;
+    this.held = this.held.filter((h) => !claimed.includes(h));
+    for (const h of claimed) {
+      this.dispatch(h.topic, h.payload);
+      h.release?.();
+    }
+  }
+
+  /** The hold is over: what no subscriber claimed (a subscription of an older setup) is acknowledged and dropped. */
+  private releaseUnclaimed(): void {
+    const unclaimed = this.held;
+    this.held = [];
+    this.holdUntil = 0;
+    for (const h of unclaimed) {
+      this.options.log.warn({ topic: h.topic }, 'MQTT message from the kept session has no subscriber; dropped');
+      h.release?.();
+    }
+  }
+
+  /** True when some handler took the message. */
+  private dispatch(topic: string, payload: Buffer): boolean {
+    let delivered = false;
     for (const handler of this.handlers) {
       if (!topicMatches(handler.filter, topic)) continue;
+      delivered = true;
       try {
         handler.fn({ topic, payload });
       } catch (err) {
@@ -147,6 +226,7 @@ export class MqttBus implements MessageBus {
         this.options.log.error({ err, topic }, 'MQTT message handler failed');
       }
     }
+    return delivered;
   }
 
   private emitConnection(connected: boolean): void {

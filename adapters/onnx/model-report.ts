@@ -4,6 +4,7 @@ import type { FeatureSpec } from '../../gateway/ports.js';
 import type { ModelCheckReport, ModelManifest, ModelValueReport } from '../../gateway/scoring/manifest.js';
 import { describeType, type OnnxValueInfo } from './onnx-model.js';
 import { assertReadable, prepareModel, readManifestFile, readModelFile, sha256Hex, type PreparedModel } from './onnx-scorer.js';
+import { probeInChild } from './runtime-probe.js';
 import { openScorer, trialScores } from './onnx-session.js';
 
 // `vitrin model check`: the same steps as loading a package, each failure turned into
@@ -40,7 +41,7 @@ function describe(prepared: PreparedModel): Omit<ModelCheckReport, 'ok' | 'file'
 }
 
 /** What loading `file` (against `manifestFile`, when given) would do, as a report; never throws a VitrinError. */
-export async function checkModelFile(file: string, manifestFile?: string): Promise<ModelCheckReport> {
+export async function checkModelFile(file: string, manifestFile?: string, options: { readonly isolate?: boolean } = {}): Promise<ModelCheckReport> {
   const empty = { file, inputs: [], outputs: [], batch: null, probability: null } as const;
   let manifest: ModelManifest | undefined;
   let bytes: Uint8Array;
@@ -73,6 +74,7 @@ export async function checkModelFile(file: string, manifestFile?: string): Promi
       const readable = assertReadable(prepared, file);
       const features: readonly FeatureSpec[] = manifest?.features ?? Array.from({ length: width }, (_, i) => ({ name: `feature${i}`, default: 0 }));
       const identity = { id: manifest?.id ?? basename(file), version: manifest?.version ?? 'unversioned', sha256 };
+      if (options.isolate === true) await probeInChild({ bytes: prepared.runtimeBytes, file, plan: readable, model: identity, features, width });
       const scorer = await openScorer(prepared.runtimeBytes, file, readable, identity, features);
       try {
         sample = [...(await trialScores(scorer, width))].map((s) => Math.round(s * 1e6) / 1e6);

@@ -8,6 +8,7 @@ import { decodeOnnxModel, type OnnxModel } from './onnx-model.js';
 import { openScorer, trialScores, type OnnxScorer } from './onnx-session.js';
 import { planReading, type PlanResult } from './read-plan.js';
 import { removeZipMaps, type RemovedZipMap } from './zipmap.js';
+import { probeInChild } from './runtime-probe.js';
 
 export type { OnnxScorer } from './onnx-session.js';
 
@@ -78,7 +79,12 @@ export function assertReadable(prepared: PreparedModel, what: string): NonNullab
  * VitrinError with a code and leaves nothing open, so a caller holding a working
  * model keeps it.
  */
-export async function loadModelPackage(files: PackageFiles, log: Logger): Promise<OnnxScorer> {
+export interface LoadOptions {
+  /** Open and try the model in a child process first (runtime-probe.ts): what the running gateway does. */
+  readonly isolate?: boolean;
+}
+
+export async function loadModelPackage(files: PackageFiles, log: Logger, options: LoadOptions = {}): Promise<OnnxScorer> {
   const manifest = await readManifestFile(files.manifest);
   const bytes = await readModelFile(files.model);
   const sha256 = sha256Hex(bytes);
@@ -89,6 +95,9 @@ export async function loadModelPackage(files: PackageFiles, log: Logger): Promis
   const prepared = prepareModel(bytes, files.model, manifest);
   const plan = assertReadable(prepared, what);
   const identity = { id: manifest.id, version: manifest.version, sha256 };
+  if (options.isolate === true) {
+    await probeInChild({ bytes: prepared.runtimeBytes, file: files.model, plan, model: identity, features: manifest.features, width: manifest.features.length });
+  }
   const scorer = await openScorer(prepared.runtimeBytes, files.model, plan, identity, manifest.features);
   try {
     await trialScores(scorer, manifest.features.length);
@@ -104,6 +113,6 @@ export async function loadModelPackage(files: PackageFiles, log: Logger): Promis
 }
 
 /** Loads `<dir>/model.onnx` against `<dir>/manifest.json`. */
-export async function loadOnnxScorer(dir: string, log: Logger): Promise<OnnxScorer> {
-  return loadModelPackage({ model: join(dir, 'model.onnx'), manifest: join(dir, 'manifest.json') }, log);
+export async function loadOnnxScorer(dir: string, log: Logger, options: LoadOptions = {}): Promise<OnnxScorer> {
+  return loadModelPackage({ model: join(dir, 'model.onnx'), manifest: join(dir, 'manifest.json') }, log, options);
 }

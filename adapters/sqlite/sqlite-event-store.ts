@@ -62,6 +62,8 @@ export class SqliteEventStore implements EventStore {
   private queue: QueuedRow[] = [];
   private cancelTimer: Unsubscribe | undefined;
   private failures = 0;
+  /** The last commit failed: readiness says so until one succeeds. */
+  private lastCommitFailed = false;
 
   constructor(private readonly options: SqliteEventStoreOptions) {}
 
@@ -130,9 +132,11 @@ export class SqliteEventStore implements EventStore {
     try {
       this.statements.writeBatch(batch, this.options.clock.now());
     } catch (cause) {
+      this.lastCommitFailed = true;
       throw new VitrinError('VITRIN_ERR_STORE_WRITE', `could not write ${batch.length} event(s); kept for retry`, { cause });
     }
     this.queue = [];
+    this.lastCommitFailed = false;
     if (this.failures > 0) this.options.log.info({ written: batch.length, failedAttempts: this.failures }, 'event store writable again');
     this.failures = 0;
     return batch.length;
@@ -167,6 +171,10 @@ export class SqliteEventStore implements EventStore {
 
   isOpen(): boolean {
     return this.db?.open ?? false;
+  }
+
+  isWritable(): boolean {
+    return this.isOpen() && !this.lastCommitFailed;
   }
 
   /** Events appended and not yet committed. */

@@ -87,6 +87,8 @@ export function advisorRoutes(app: FastifyInstance, deps: AdvisorDeps): void {
     if (tablet === undefined) return reply;
     const outcome = deps.feedback(request.body, tablet);
     if (outcome.ok) return reply.send({ ok: true });
+    // Taken and kept in memory, written when the disk allows: the advisor must not send it again.
+    if (outcome.code === 'VITRIN_ERR_STORE_WRITE') return reply.code(202).send({ ok: true, stored: false, code: outcome.code, message: outcome.message });
     return reply.code(outcome.code === 'VITRIN_ERR_FEEDBACK_INVALID' ? 400 : 404).send({ code: outcome.code, message: outcome.message, ...(outcome.problems === undefined ? {} : { problems: outcome.problems }) });
   });
 }

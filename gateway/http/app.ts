@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import { adminRoutes, type AdminDeps } from './admin-routes.js';
 import { adminPage } from './admin-page.js';
 import { advisorRoutes, type AdvisorDeps } from './advisor-routes.js';
+import { clientErrorHandler, frameworkErrors, installRequestErrors } from './request-errors.js';
 
 export interface Readiness {
   readonly broker: boolean;
@@ -25,7 +26,8 @@ export interface AppDeps {
 /** The HTTP app without a socket, so tests drive it with `app.inject()`. */
 export function buildApp(deps: AppDeps): FastifyInstance {
   // forceCloseConnections: advisor pages hold event streams open; shutdown must not wait for them.
-  const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: 64 * 1024, forceCloseConnections: true });
+  const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: 64 * 1024, forceCloseConnections: true, clientErrorHandler, frameworkErrors });
+  installRequestErrors(app);
 
   app.get('/healthz', () => ({ status: 'ok' }));
 

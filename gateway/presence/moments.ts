@@ -2,7 +2,14 @@
 
 export type Moment =
   | { readonly kind: 'entered-store'; readonly memberId: string; readonly at: number }
-  | { readonly kind: 'entered-zone'; readonly memberId: string; readonly zoneId: string; readonly at: number }
+  | {
+      readonly kind: 'entered-zone';
+      readonly memberId: string;
+      readonly zoneId: string;
+      /** When the evidence for the zone began: the member has been there since, though it took until `at` to be sure. */
+      readonly since: number;
+      readonly at: number;
+    }
   | {
       readonly kind: 'dwelling';
       readonly memberId: string;

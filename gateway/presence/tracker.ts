@@ -6,6 +6,8 @@ import { createRssiFilter, type RssiFilter } from './rssi-filter.js';
 interface ReceiverReading {
   readonly filter: RssiFilter;
   lastHeard: number;
+  /** The member's active time (see MemberState.activeMs) when this receiver last heard them. */
+  heardAtActive: number;
   /** The frame's power at 1 m, as last heard. */
   measuredPower: number;
 }
@@ -17,22 +19,49 @@ interface MemberState {
   /** The last sighting came through the iOS background path: a longer leave timeout applies. */
   background: boolean;
   zoneId: string | undefined;
+  /** When the evidence for the current zone began (entered-zone's `since`). */
   zoneSince: number;
+  /** When the tracker moved the member there (entered-zone's `at`). */
+  zoneEnteredAt: number;
   dwellReported: boolean;
   challenger: string | undefined;
   challengerSamples: number;
   /** When the challenger first led on a sample of its own. */
   challengerSince: number;
+  /** When the challenger began to lead, on any receiver's sample. */
+  challengerLedSince: number;
   readonly readings: Map<string, ReceiverReading>;
+  /**
+   * Time the member's phone has been advertising, gaps between sightings counted at most
+   * ACTIVE_GAP_MS: a backgrounded iPhone silent for 20 s comes back with its receivers
+   * still fresh, instead of with none, when the first receiver to hear it would win outright.
+   */
+  activeMs: number;
+  lastHeardAny: number;
 }
+
+/** The longest silence that counts in full towards a member's active time. */
+const ACTIVE_GAP_MS = 1000;
+
+/**
+ * For this long after a move the member is probably still walking, and the zone just
+ * taken may be the neighbour of the right one (two tills side by side): a smaller margin
+ * lets the tracker correct itself before the shopper has settled, when a correction is
+ * a late arrival rather than a flap. Measured on the simulated store (README, Presence).
+ */
+const SETTLING_MS = 15_000;
+const SETTLING_MARGIN_DB = 5;
+
+/** How much louder an entrance receiver must hear a member to count (see keepInRssi). */
+const DOOR_MARGIN_DB = 6;
 
 export type PresenceSettings = Pick<Config, 'presence' | 'zones' | 'receivers'>;
 
 /**
- * Where each present member is. RSSI per receiver is smoothed with an exponential
- * moving average; a member moves to another zone only when that zone leads the
- * current one by `zoneMarginDb` for `zoneSamples` sightings in a row, so a shopper
- * standing between two receivers does not flap between tills.
+ * Where each present member is. RSSI per receiver is smoothed (presence.filter); a
+ * member moves to another zone only when that zone leads the current one by
+ * `zoneMarginDb` for `zoneSamples` sightings in a row, so a shopper standing between
+ * two receivers does not flap between tills.
  */
 export class PresenceTracker {
   private readonly members = new Map<string, MemberState>();
@@ -50,7 +79,7 @@ export class PresenceTracker {
     if (receiver === undefined) return [];
     // A faint sighting (a phone outside, through the shop front) still says where a
     // member in the store is, but it neither brings anyone in nor keeps them in.
-    const faint = sighting.rssi + receiver.rssiOffset < this.settings.presence.minRssi;
+    const faint = sighting.rssi + receiver.rssiOffset < this.keepInRssi(receiver);
     const moments: Moment[] = [];
     let state = this.members.get(sighting.memberId);
     if (state === undefined) {
@@ -62,11 +91,15 @@ export class PresenceTracker {
         background: sighting.background === true,
         zoneId: undefined,
         zoneSince: sighting.at,
+        zoneEnteredAt: sighting.at,
         dwellReported: false,
         challenger: undefined,
         challengerSamples: 0,
         challengerSince: sighting.at,
+        challengerLedSince: sighting.at,
         readings: new Map(),
+        activeMs: 0,
+        lastHeardAny: sighting.at,
       };
       this.members.set(sighting.memberId, state);
       moments.push({ kind: 'entered-store', memberId: sighting.memberId, at: sighting.at });
@@ -75,10 +108,23 @@ export class PresenceTracker {
       state.lastSeen = sighting.at;
       state.background = sighting.background === true;
     }
+    state.activeMs += Math.min(ACTIVE_GAP_MS, Math.max(0, sighting.at - state.lastHeardAny));
+    state.lastHeardAny = Math.max(state.lastHeardAny, sighting.at);
     this.record(state, sighting);
     this.updateZone(state, sighting.at, receiver.zone, moments);
     this.checkDwell(state, sighting.at, moments);
     return moments;
+  }
+
+  /**
+   * The level a sighting must reach to bring a member in or keep them in. A receiver in an
+   * entrance zone hears the street through the open door, with no wall in between: a shopper
+   * who has just walked out stays above minRssi there for several seconds, which all adds to
+   * the leave delay, so it must hear a member DOOR_MARGIN_DB louder to count.
+   */
+  keepInRssi(receiver: ReceiverConfig): number {
+    const { minRssi } = this.settings.presence;
+    return this.zones.get(receiver.zone)?.kind === 'entrance' ? minRssi + DOOR_MARGIN_DB : minRssi;
   }
 
   /** Time-driven transitions: dwelling reached, and members not heard for the leave timeout. */
@@ -107,7 +153,7 @@ export class PresenceTracker {
 
   present(): PresentMember[] {
     return [...this.members.values()].map((s) => {
-      const nearest = this.nearestDistance(s, s.lastSeen);
+      const nearest = this.nearestDistance(s);
       return {
         memberId: s.memberId,
         zoneId: s.zoneId,
@@ -125,12 +171,18 @@ export class PresenceTracker {
     const reading = state.readings.get(sighting.receiverId);
     const stale = this.settings.presence.staleReceiverSeconds * 1000;
     const measuredPower = sighting.measuredPower ?? DEFAULT_MEASURED_POWER;
-    if (reading === undefined || sighting.at - reading.lastHeard > stale) {
+    if (reading === undefined || state.activeMs - reading.heardAtActive > stale) {
       const { filter, smoothing } = this.settings.presence;
-      state.readings.set(sighting.receiverId, { filter: createRssiFilter(filter, rssi, sighting.at, smoothing), lastHeard: sighting.at, measuredPower });
+      state.readings.set(sighting.receiverId, {
+        filter: createRssiFilter(filter, rssi, sighting.at, smoothing),
+        lastHeard: sighting.at,
+        heardAtActive: state.activeMs,
+        measuredPower,
+      });
     } else {
       reading.filter.update(rssi, sighting.at);
       reading.lastHeard = sighting.at;
+      reading.heardAtActive = state.activeMs;
       reading.measuredPower = measuredPower;
     }
   }
@@ -139,11 +191,11 @@ export class PresenceTracker {
     return distanceMetres(reading.filter.value(), reading.measuredPower, this.receivers.get(receiverId)!.pathLossExponent);
   }
 
-  private nearestDistance(state: MemberState, now: number): number | undefined {
+  private nearestDistance(state: MemberState): number | undefined {
     const stale = this.settings.presence.staleReceiverSeconds * 1000;
     let nearest: number | undefined;
     for (const [receiverId, reading] of state.readings) {
-      if (now - reading.lastHeard > stale) continue;
+      if (state.activeMs - reading.heardAtActive > stale) continue;
       const d = this.distanceOf(receiverId, reading);
       if (nearest === undefined || d < nearest) nearest = d;
     }
@@ -151,15 +203,16 @@ export class PresenceTracker {
   }
 
   /**
-   * Per zone, how close the member is to its nearest receiver that heard them recently,
+   * Per zone, how close the member is to its nearest receiver that heard them recently
+   * (in the member's active time),
    * as -20·log10(distance): in dB, so that presence.zoneMarginDb keeps its meaning
    * while receivers with other path-loss exponents are compared fairly.
    */
-  private zoneScores(state: MemberState, now: number): Map<string, number> {
+  private zoneScores(state: MemberState): Map<string, number> {
     const stale = this.settings.presence.staleReceiverSeconds * 1000;
     const scores = new Map<string, number>();
     for (const [receiverId, reading] of state.readings) {
-      if (now - reading.lastHeard > stale) continue;
+      if (state.activeMs - reading.heardAtActive > stale) continue;
       const zone = this.receivers.get(receiverId)!.zone;
       const score = -20 * Math.log10(this.distanceOf(receiverId, reading));
       scores.set(zone, Math.max(scores.get(zone) ?? -Infinity, score));
@@ -168,13 +221,13 @@ export class PresenceTracker {
   }
 
   /**
-   * The hysteresis: a challenger zone must lead the current one by zoneMarginDb on
-   * zoneSamples of its own fresh samples in a row. Counting only the challenger's own
+   * The hysteresis: a challenger zone must lead the current one by zoneMarginDb (less
+   * while SETTLING_MS after a move) on zoneSamples of its own fresh samples in a row. Counting only the challenger's own
    * samples matters: one loud reflection at a till, held while the floor receivers keep
    * reporting, must not count once per floor sample.
    */
   private updateZone(state: MemberState, now: number, heardIn: string, moments: Moment[]): void {
-    const scores = this.zoneScores(state, now);
+    const scores = this.zoneScores(state);
     let leader: string | undefined;
     for (const [zone, score] of scores) if (leader === undefined || score > scores.get(leader)!) leader = zone;
     if (leader === undefined || leader === state.zoneId) {
@@ -183,11 +236,15 @@ export class PresenceTracker {
       return;
     }
     const current = state.zoneId === undefined ? -Infinity : (scores.get(state.zoneId) ?? -Infinity);
-    if (scores.get(leader)! < current + this.settings.presence.zoneMarginDb) {
+    const { zoneMarginDb } = this.settings.presence;
+    const settling = now - state.zoneEnteredAt < SETTLING_MS;
+    const margin = settling ? Math.min(SETTLING_MARGIN_DB, zoneMarginDb) : zoneMarginDb;
+    if (scores.get(leader)! < current + margin) {
       state.challenger = undefined;
       state.challengerSamples = 0;
       return;
     }
+    if (state.challenger !== leader) state.challengerLedSince = now;
     if (heardIn !== leader) {
       if (state.challenger !== leader) {
         state.challenger = leader;
@@ -200,16 +257,19 @@ export class PresenceTracker {
     state.challenger = leader;
     const { zoneSamples, zoneLeadSeconds } = this.settings.presence;
     if (state.zoneId !== undefined && (state.challengerSamples < zoneSamples || now - state.challengerSince < zoneLeadSeconds * 1000)) return;
-    this.enterZone(state, leader, now, moments);
+    // The member has been in the new zone since it began to lead, not since we became sure:
+    // dwelling is timed from there, or a till would wait for the hysteresis and then the threshold.
+    this.enterZone(state, leader, state.zoneId === undefined ? now : state.challengerLedSince, now, moments);
   }
 
-  private enterZone(state: MemberState, zoneId: string, now: number, moments: Moment[]): void {
+  private enterZone(state: MemberState, zoneId: string, since: number, now: number, moments: Moment[]): void {
     state.zoneId = zoneId;
-    state.zoneSince = now;
+    state.zoneSince = since;
+    state.zoneEnteredAt = now;
     state.dwellReported = false;
     state.challenger = undefined;
     state.challengerSamples = 0;
-    moments.push({ kind: 'entered-zone', memberId: state.memberId, zoneId, at: now });
+    moments.push({ kind: 'entered-zone', memberId: state.memberId, zoneId, since, at: now });
   }
 
   private checkDwell(state: MemberState, now: number, moments: Moment[]): void {

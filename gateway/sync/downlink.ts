@@ -44,6 +44,8 @@ export interface PackageOutcome {
 
 export interface DownlinkRunResult {
   readonly packages: readonly PackageOutcome[];
+  /** Why no list was taken this time (the cloud unreachable, or its answer not a package list); absent when one was. */
+  readonly error?: { readonly code: ErrorCode; readonly message: string };
 }
 
 export interface DownlinkHealth {
@@ -106,11 +108,12 @@ export class Downlink {
       const message = err instanceof Error ? err.message : String(err);
       this.lastError = { code, message, at: new Date(clock.now()).toISOString() };
       this.options.log.warn({ code, reason: message }, 'packages not fetched; the next poll tries again');
-      return { packages: [] };
+      return { packages: [], error: { code, message } };
     }
     this.lastSuccessAt = clock.now();
     this.lastError = null;
-    const ordered = [...list.packages].sort((a, b) => PACKAGE_KINDS.indexOf(a.kind) - PACKAGE_KINDS.indexOf(b.kind) || a.version - b.version);
+    // Entries are not trusted yet (null, a number...): sorted by what they claim, each checked in take().
+    const ordered = [...list.packages].sort((a, b) => kindRank(a) - kindRank(b) || claimedVersion(a) - claimedVersion(b));
     const outcomes: PackageOutcome[] = [];
     for (const envelope of ordered) outcomes.push(await this.take(envelope));
     return { packages: outcomes };
@@ -139,16 +142,17 @@ export class Downlink {
     const problems = checkList(frame);
     const packages = (value as { packages?: unknown }).packages;
     if (problems.length > 0 || !Array.isArray(packages)) throw new VitrinError('VITRIN_ERR_CLOUD_DOWNLINK', 'the package list breaks vitrin.package-list/1', { details: problems });
-    return { schema: 'vitrin.package-list/1', packages: packages as PackageEnvelope[] };
+    return { schema: 'vitrin.package-list/1', packages: packages as PackageEnvelope[] }; // entries still unchecked: take() checks each
   }
 
-  private async take(value: PackageEnvelope): Promise<PackageOutcome> {
+  private async take(value: unknown): Promise<PackageOutcome> {
     const { ledger, keys, storeId, clock, appliers, log, metrics } = this.options;
-    const known = PACKAGE_KINDS.includes(value.kind);
-    const kind = typeof value.kind === 'string' ? value.kind.slice(0, 32) : 'unknown';
-    const last = known ? ledger.packageVersion(value.kind) : undefined;
+    const claimed = claimedKind(value);
+    const known = claimed !== undefined && PACKAGE_KINDS.includes(claimed as PackageKind);
+    const kind = claimed === undefined ? 'unknown' : claimed.slice(0, 32);
+    const last = known ? ledger.packageVersion(claimed as PackageKind) : undefined;
     const verified = verifyPackage(value, keys(), storeId, last);
-    if (!verified.ok) return this.refuse(kind, typeof value.version === 'number' ? value.version : 0, verified, undefined);
+    if (!verified.ok) return this.refuse(kind, claimedVersion(value), verified, undefined);
     const { envelope, body, sha256 } = verified;
     try {
       const summary = await appliers[envelope.kind].apply(body, envelope, last);
@@ -188,4 +192,20 @@ export class Downlink {
     });
     return outcome;
   }
+}
+
+function claimedKind(value: unknown): string | undefined {
+  const kind = typeof value === 'object' && value !== null ? (value as { kind?: unknown }).kind : undefined;
+  return typeof kind === 'string' ? kind : undefined;
+}
+
+function claimedVersion(value: unknown): number {
+  const version = typeof value === 'object' && value !== null ? (value as { version?: unknown }).version : undefined;
+  return typeof version === 'number' && Number.isFinite(version) ? version : 0;
+}
+
+/** Roster before consent before catalog before model, as PACKAGE_KINDS lists them; unknown kinds last. */
+function kindRank(value: unknown): number {
+  const index = PACKAGE_KINDS.indexOf(claimedKind(value) as PackageKind);
+  return index < 0 ? PACKAGE_KINDS.length : index;
 }

@@ -92,6 +92,7 @@ const countingStore: EventStore = {
   outboxDepth: () => 0,
   eraseMember: () => 0,
   isOpen: () => true,
+  isWritable: () => true,
 };
 
 export const cardBenchmark: Benchmark = {

@@ -125,6 +125,7 @@ class CountingEventStore implements EventStore {
   outboxDepth = () => 0;
   eraseMember = () => 0;
   isOpen = () => true;
+  isWritable = () => true;
 }
 
 /** Frozen time, moved by the benchmark loop as the stream's `receivedAt` advances. */

@@ -46,8 +46,11 @@ describe('signed downlink packages in the running gateway', () => {
   /** What the cloud offers: the newest packages after the versions the gateway names, plus anything in `forced`. */
   const published: PackageEnvelope[] = [];
   let forced: unknown[] = [];
+  /** When set, the cloud answers this instead of a package list. */
+  let answerInstead: unknown;
   const cloud = new TestCloud({
     packages: (query) => {
+      if (answerInstead !== undefined) return answerInstead;
       const fresh = published.filter((p) => p.version > Number(query.get(p.kind) ?? '0'));
       const all = [...fresh, ...forced];
       return all.length === 0 ? undefined : { schema: 'vitrin.package-list/1', packages: all };
@@ -182,6 +185,22 @@ describe('signed downlink packages in the running gateway', () => {
     await request('sync', 's-4');
     forced = [];
     expect(cloud.batches.flatMap((b) => b.records).filter((r) => r.kind === 'package-refused')).toHaveLength(4);
+  });
+
+  it('takes the good packages of a list that also holds entries that are not packages, and says when a list is no list', async () => {
+    forced = [null, 42, 'catalog', [], sign('catalog', 4, catalog('Shoes among junk'))];
+    const answer = await request('sync', 's-junk');
+    forced = [];
+    expect(answer.status).toBe('ok');
+    const packages = (answer.data!.downlink as { packages: { kind: string; status: string; code?: string }[] }).packages;
+    expect(packages.filter((p) => p.status === 'applied').map((p) => p.kind)).toEqual(['catalog']);
+    expect(packages.filter((p) => p.status === 'refused').map((p) => `${p.kind}:${p.code ?? ''}`)).toEqual(Array(4).fill('unknown:VITRIN_ERR_PACKAGE_INVALID'));
+    expect(JSON.parse(readFileSync(join(dataDir, 'catalog.json'), 'utf8'))).toMatchObject({ items: [{ title: 'Shoes among junk' }] });
+
+    answerInstead = { schema: 'vitrin.package-list/1', packages: 'none today' };
+    const refused = await request('sync', 's-nolist');
+    answerInstead = undefined;
+    expect((refused.data!.downlink as { error?: { code: string } }).error?.code).toBe('VITRIN_ERR_CLOUD_DOWNLINK');
   });
 
   it('answers gateway/request/sync and health with the outbox state', async () => {

@@ -43,6 +43,8 @@ export interface PresenceEvalReport extends Figures {
     readonly zoneSamples: number;
     readonly standingMinutes: number;
     readonly flaps: number;
+    /** Late first moves into the true zone while standing: not counted as flaps (see scoring.ts). */
+    readonly lateCorrections: number;
     readonly posStays: number;
     readonly missedDwells: number;
     readonly falseLeaves: number;
@@ -157,6 +159,7 @@ export function evaluatePresence(options: PresenceEvalOptions = {}): PresenceEva
       zoneSamples: total.zoneSamples,
       standingMinutes: Math.round(total.standingMs / 60_000),
       flaps: total.flaps,
+      lateCorrections: total.lateCorrections,
       posStays: total.dwellDelaysMs.length,
       missedDwells: total.missedDwells,
       falseLeaves: total.falseLeaves,

@@ -3,7 +3,8 @@
 //   npm run eval:presence -- --seed 7 --shoppers 800 --hours 12   (defaults: seed 1, 400 over 6 h)
 // Figures (see README, Presence): zoneAccuracy is a fraction of (member, second)
 // samples, leaving out the first 5 s after each true zone change; flapsPer10Min counts
-// zone changes while standing still, after a 10 s settling allowance; dwellDelayS and
+// zone changes while standing still, after a 10 s settling allowance, except a late first
+// move into the true zone (counts.lateCorrections); dwellDelayS and
 // leaveDelayS are p95, the latter for members on the foreground path.
 import { parseArgs } from 'node:util';
 import { evaluatePresence } from './evaluate-presence.js';

@@ -27,6 +27,8 @@ export interface Tally {
   byZone: Map<string, [number, number]>;
   standingMs: number;
   flaps: number;
+  /** First moves into the true zone more than FLAP_SETTLE_S after the shopper stopped: late, but not flaps. */
+  lateCorrections: number;
   dwellDelaysMs: number[];
   missedDwells: number;
   leaveDelaysMs: number[];
@@ -41,6 +43,7 @@ export function emptyTally(): Tally {
     byZone: new Map(),
     standingMs: 0,
     flaps: 0,
+    lateCorrections: 0,
     dwellDelaysMs: [],
     missedDwells: 0,
     leaveDelaysMs: [],
@@ -82,7 +85,13 @@ function scoreFlaps({ shopper, samples, moments }: ShopperRecord, tally: Tally):
     const agreed = samples.find((s) => s.at >= period.start && s.at <= period.end && s.zoneId === truth);
     const settled = Math.min(agreed?.at ?? Infinity, period.start + FLAP_SETTLE_S * 1000);
     tally.standingMs += period.end - period.start;
-    tally.flaps += changes.filter((m) => m.at > settled && m.at <= period.end).length;
+    for (const change of changes.filter((m) => m.at > settled && m.at <= period.end)) {
+      // The first move into the true zone, before the tracker ever agreed during this stand, is a
+      // late arrival, not a flicker: zone accuracy already pays for the wait. Counting it as a flap
+      // would score a tracker stuck on the wrong zone better than one that corrects itself.
+      if (change.zoneId === truth && (agreed === undefined || agreed.at >= change.at)) tally.lateCorrections += 1;
+      else tally.flaps += 1;
+    }
   }
 }
 

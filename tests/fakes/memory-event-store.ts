@@ -44,4 +44,8 @@ export class MemoryEventStore implements EventStore {
   isOpen(): boolean {
     return true;
   }
+
+  isWritable(): boolean {
+    return true;
+  }
 }

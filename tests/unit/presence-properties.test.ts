@@ -13,7 +13,6 @@ const config = testConfig();
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 const MEMBERS = ['m1', 'm2', 'm3'] as const;
 const RECEIVERS = new Map(config.receivers.map((r) => [r.id, r.zone]));
-const RECEIVER_OFFSETS = new Map(config.receivers.map((r) => [r.id, r.rssiOffset]));
 const ZONES = new Map(config.zones.map((z) => [z.id, z.dwellSeconds * 1000]));
 /** Not in config: whatever it hears must be ignored. */
 const UNKNOWN_RECEIVER = 'rx-unknown';
@@ -56,6 +55,8 @@ interface Visit {
   firstSeen: number;
   zoneId: string | undefined;
   zoneSince: number;
+  /** When the last entered-zone moment came. */
+  zoneEnteredAt: number;
   dwelled: boolean;
   lastHeard: number;
   /** The latest sighting came through the iOS background path. */
@@ -79,7 +80,7 @@ function replay(steps: readonly Step[]): void {
     const visit = visits.get(m.memberId);
     if (m.kind === 'entered-store') {
       expect(visit?.present ?? false, 'entered-store twice in one visit').toBe(false);
-      visits.set(m.memberId, { present: true, firstSeen: m.at, zoneId: undefined, zoneSince: m.at, dwelled: false, lastHeard: m.at, background: false });
+      visits.set(m.memberId, { present: true, firstSeen: m.at, zoneId: undefined, zoneSince: m.at, zoneEnteredAt: m.at, dwelled: false, lastHeard: m.at, background: false });
       return;
     }
     expect(visit?.present ?? false, `${m.kind} without entered-store`).toBe(true);
@@ -88,8 +89,13 @@ function replay(steps: readonly Step[]): void {
       case 'entered-zone':
         expect(ZONES.has(m.zoneId), `unknown zone ${m.zoneId}`).toBe(true);
         expect(m.zoneId, 'entered the zone the member was already in').not.toBe(v.zoneId);
+        // The tracker may date the stay from when the zone began to lead, never from before
+        // the member was in the store or in the zone they are leaving.
+        expect(m.since, 'entered-zone.since after the moment').toBeLessThanOrEqual(m.at);
+        expect(m.since, 'entered-zone.since before the previous zone change').toBeGreaterThanOrEqual(v.zoneId === undefined ? v.firstSeen : v.zoneEnteredAt);
         v.zoneId = m.zoneId;
-        v.zoneSince = m.at;
+        v.zoneSince = m.since;
+        v.zoneEnteredAt = m.at;
         v.dwelled = false;
         return;
       case 'dwelling':
@@ -124,10 +130,12 @@ function replay(steps: readonly Step[]): void {
     now += step.gapMs;
     if (step.kind === 'sighting') {
       const moments = tracker.observe({ memberId: step.memberId, receiverId: step.receiverId, rssi: step.rssi, at: now, ...(step.background ? { background: true } : {}) });
-      // A receiver missing from config counts for nothing; a sighting below presence.minRssi (a phone on the
-      // street) neither brings a member in nor keeps them in, though it may still say where a present member is.
-      const known = RECEIVERS.has(step.receiverId);
-      const counts = known && step.rssi + (RECEIVER_OFFSETS.get(step.receiverId) ?? 0) >= config.presence.minRssi;
+      // A receiver missing from config counts for nothing; a sighting below the receiver's keep-in level
+      // (presence.minRssi, more at the door: a phone on the street) neither brings a member in nor keeps
+      // them in, though it may still say where a present member is.
+      const receiver = config.receivers.find((r) => r.id === step.receiverId);
+      const known = receiver !== undefined;
+      const counts = known && step.rssi + receiver.rssiOffset >= tracker.keepInRssi(receiver);
       if (!known || (!counts && visits.get(step.memberId)?.present !== true)) expect(moments, 'an ignored sighting moved something').toEqual([]);
       for (const m of moments) apply(m, ['entered-store', 'entered-zone', 'dwelling']);
       if (counts) {

@@ -201,6 +201,46 @@ describe('presence transitions', () => {
     ]);
   });
 
+  it('dates a new zone from when it began to lead, so dwelling there is not delayed by the hysteresis', () => {
+    const s = store();
+    s.walk(20, 'm1', { floor: -60 });
+    const before = s.now();
+    const moved = s.walk(10, 'm1', { floor: -80, 'pos-1': -50 });
+    const entered = moved.find((m) => m.kind === 'entered-zone');
+    expect(entered?.kind === 'entered-zone' && entered.zoneId).toBe('pos-1');
+    if (entered?.kind !== 'entered-zone') return;
+    expect(entered.since, 'dated before the lead began').toBeGreaterThan(before);
+    expect(entered.since, 'dated from the confirming sample, not the first').toBeLessThan(entered.at);
+    const dwelling = moved.find((m) => m.kind === 'dwelling' && m.zoneId === 'pos-1');
+    expect(dwelling?.kind === 'dwelling' && dwelling.since).toBe(entered.since);
+    expect(dwelling!.at - entered.since).toBeLessThanOrEqual(dwellMs('pos-1') + SECOND);
+  });
+
+  it('a phone heard only faintly by the door receiver (the street through the open door) does not keep the member in', () => {
+    const s = store();
+    s.walk(5, 'm1', { floor: -60 });
+    const lastHeard = s.now();
+    // Just outside: heard above minRssi, but not clearly, through the door.
+    const outside = s.walk(LEAVE_MS / SECOND + 1, 'm1', { entrance: config.presence.minRssi + 2 });
+    const left = outside.find((m) => m.kind === 'left');
+    expect(left, 'kept in by the street').toBeDefined();
+    expect(left!.at - lastHeard).toBeLessThanOrEqual(LEAVE_MS + SECOND);
+    // The same level at a receiver inside the shop does keep a member in.
+    const inside = store();
+    inside.walk(5, 'm2', { floor: -60 });
+    expect(inside.walk(LEAVE_MS / SECOND + 1, 'm2', { floor: config.presence.minRssi + 2 }).filter((m) => m.kind === 'left')).toEqual([]);
+  });
+
+  it('a backgrounded phone back from a silent gap keeps its zone unless another clearly leads', () => {
+    const s = store();
+    s.walk(20, 'ios', { 'pos-1': -55, floor: -70 }, true);
+    expect(s.zoneOf('ios')).toBe('pos-1');
+    s.walk(20);
+    // The burst after the gap: the floor receiver happens to hear the first packets, the till's misses them.
+    s.walk(3, 'ios', { floor: -70 }, true);
+    expect(s.zoneOf('ios'), 'the first receiver after the gap won outright').toBe('pos-1');
+  });
+
   it('forgetting a member (consent withdrawn) ends the visit at once, and only once', () => {
     const s = store();
     s.walk(3, 'm1', { floor: -60 });

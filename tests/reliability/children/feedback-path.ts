@@ -42,7 +42,9 @@ async function run(go: Go): Promise<Ready> {
   await store.start();
   const bus = new MqttBus({
     url: go.mqttUrl,
-    clientId: `vitrin-gateway-${process.pid}`,
+    // One client id across the cycles, with a kept session, as the gateway connects to Mosquitto.
+    clientId: 'vitrin-gateway',
+    persistentSession: true,
     protocolVersion: 4,
     will: { topic: topics.state, payload: 'offline', qos: 1, retain: true },
     log,
@@ -58,7 +60,7 @@ async function run(go: Go): Promise<Ready> {
   const app = buildApp({
     log,
     registry: createMetrics({ mqttConnected: () => bus.isConnected(), outboxDepth: () => store.outboxDepth() }).registry,
-    readiness: () => ({ broker: bus.isConnected(), database: store.isOpen(), model: true, radio: true }),
+    readiness: () => ({ broker: bus.isConnected(), database: store.isWritable(), model: true, radio: true }),
     store: { name: 'crash cycles', simulated: true },
     advisor: { tablets, live: new LiveFeed(), store: { name: 'crash cycles', simulated: true }, feedback: (value, tablet) => feedback.apply(value, { kind: 'tablet', id: tablet.id, zones: tablet.zones }) },
   });

@@ -25,7 +25,7 @@ interface Outcome {
 
 interface SyncAnswer {
   readonly status: string;
-  readonly data?: { readonly downlink?: { readonly packages?: readonly Outcome[] } };
+  readonly data?: { readonly downlink?: { readonly packages?: readonly Outcome[]; readonly error?: { readonly code: string } } };
   readonly error?: { readonly code: string; readonly message?: string };
 }
 
@@ -99,7 +99,8 @@ export async function cloudPackages(mode: Mode, seed: number): Promise<Row> {
       for (const [i, junk] of listJunk.entries()) {
         cloud.answer = junk;
         const answer = await requestSync(watch, 1_000 + i);
-        junkAnswers.push(answer === undefined ? 'no answer' : answer.status === 'ok' ? 'ok' : `error ${answer.error?.code ?? ''}`);
+        const downlinkError = answer?.data?.downlink?.error?.code;
+        junkAnswers.push(answer === undefined ? 'no answer' : answer.status !== 'ok' ? `error ${answer.error?.code ?? ''}` : downlinkError === undefined ? 'ok without a downlink error' : `ok, downlink error ${downlinkError}`);
       }
       // A null among the packages, with a good one after it.
       const blocked = highest + 1;
@@ -130,9 +131,10 @@ export async function cloudPackages(mode: Mode, seed: number): Promise<Row> {
         `process ${alive ? 'up' : 'DOWN'} (/healthz ${healthz}); crash signs in the log: ${signs.length === 0 ? 'none' : signs.join(', ')}`,
       ];
       const everyAnswer = [...answers, ...junkAnswers];
-      const ok = alive && signs.length === 0 && hostileApplied.length === 0 && goodTaken && !everyAnswer.includes('no answer') && everyAnswer.every((a) => a === 'ok');
-      // The known gap: a null among the packages makes the whole poll fail, so the good package behind it is not taken.
-      return { happened: happened.join('; '), status: !ok ? 'fail' : behindNullTaken ? 'pass' : 'gap' };
+      // Each list that is not a list is answered with the downlink's error code (the request itself succeeded).
+      const junkCoded = junkAnswers.every((a) => a.startsWith('ok, downlink error VITRIN_ERR_CLOUD_'));
+      const ok = alive && signs.length === 0 && hostileApplied.length === 0 && goodTaken && behindNullTaken && junkCoded && !everyAnswer.includes('no answer') && answers.every((a) => a === 'ok');
+      return { happened: happened.join('; '), status: ok ? 'pass' : 'fail' };
     } finally {
       await watch?.close();
       await gateway?.stop();

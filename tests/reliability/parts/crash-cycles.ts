@@ -17,9 +17,10 @@ import { pairTablet } from '../support/tablet.js';
 // feedback that was acknowledged must be in it.
 //
 // "Acknowledged" for a tablet is the HTTP 200 to POST /advisor/feedback: the gateway
-// answers only after the event is committed. For a till it is the MQTT PUBACK; that
-// one comes from the broker, before the gateway has the message, which is why it is
-// counted on its own row.
+// answers only after the event is committed. For a till it is the MQTT PUBACK, which
+// comes from the broker: with Mosquitto the gateway's kept session makes the broker
+// hand over, at the next start, what the killed gateway had not taken; the embedded
+// broker lives and dies in the gateway's process. Each is counted on its own row.
 
 const FEEDBACK_CHILD = join(import.meta.dirname, '..', 'children', 'feedback-path.js');
 
@@ -32,10 +33,12 @@ interface Tally {
   httpLost: string[];
   mqttAcked: number;
   mqttLost: number;
+  /** Every till message PUBACKed so far (1a: checked after the last start has drained the session). */
+  mqttEverAcked: Set<string>;
   stored: number;
 }
 
-const newTally = (): Tally => ({ cycles: 0, killedDuringLoad: 0, killedAtStart: 0, integrityFailures: [], httpAcked: 0, httpLost: [], mqttAcked: 0, mqttLost: 0, stored: 0 });
+const newTally = (): Tally => ({ cycles: 0, killedDuringLoad: 0, killedAtStart: 0, integrityFailures: [], httpAcked: 0, httpLost: [], mqttAcked: 0, mqttLost: 0, mqttEverAcked: new Set(), stored: 0 });
 
 function crashCard(): Card {
   const now = Date.now();
@@ -92,7 +95,8 @@ function settle(tally: Tally, outcome: LoadOutcome, dbFile: string, everAcked: S
   // Every tablet acknowledgement so far, not only this cycle's: a later crash must not take back an earlier commit.
   tally.httpLost = missing(everAcked, check.reasons);
   tally.mqttAcked += outcome.mqttAcked.length;
-  tally.mqttLost += missing(outcome.mqttAcked, check.reasons).length;
+  for (const reason of outcome.mqttAcked) tally.mqttEverAcked.add(reason);
+  tally.mqttLost = missing(tally.mqttEverAcked, check.reasons).length;
   tally.stored = check.reasons.size;
 }
 
@@ -135,8 +139,16 @@ async function feedbackPathCycles(mode: Mode, cycles: number, random: () => numb
         tally.killedDuringLoad++;
       }
       settle(tally, outcome, dbFile, everAcked);
+      // What Mosquitto still holds for the gateway's session arrives with the next start, so a till message counts as lost only at the end.
       if (cycle % 25 === 0) mode.progress(`1a: ${cycle} kills, ${count(tally.httpAcked)} tablet acknowledgements, ${tally.httpLost.length} lost`);
     }
+    // One more start, left alone, takes what the session held when the last process was killed.
+    const last = await warm;
+    warm = warmChild();
+    await go(last, { dataDir, mqttUrl: broker.url, storeId: STORE_ID, card, terminal: 'till-1', pair: false });
+    await until('the kept session to drain', 10_000, () => (missing(tally.mqttEverAcked, checkDatabase(dbFile).reasons).length === 0 ? true : undefined)).catch(() => undefined);
+    await last.kill9();
+    tally.mqttLost = missing(tally.mqttEverAcked, checkDatabase(dbFile).reasons).length;
   } finally {
     await (await warm).kill9();
     await till.endAsync(true);
@@ -231,14 +243,20 @@ export const crashCycles: Part = {
         },
       ),
     );
-    const mqttAcked = light.mqttAcked + whole.mqttAcked;
-    const mqttLost = light.mqttLost + whole.mqttLost;
     rows.push({
       id: '1c',
-      check: 'till feedback acknowledged by the broker',
-      tried: 'the same kills; the till publishes QoS 1 feedback and counts a message acknowledged when its PUBACK arrives',
-      happened: `${count(mqttAcked)} PUBACKs; ${count(mqttLost)} of those messages are not on disk (${count(light.mqttLost)} of ${count(light.mqttAcked)} with Mosquitto, ${count(whole.mqttLost)} of ${count(whole.mqttAcked)} with the embedded broker). The PUBACK comes from the broker before the gateway has the message: Mosquitto acknowledges on receipt and drops what it had not yet delivered when the gateway's clean session ends; the embedded broker acknowledges before it forwards, and dies with the gateway`,
-      status: mqttLost === 0 ? 'pass' : 'gap',
+      check: 'till feedback acknowledged by Mosquitto',
+      tried: "1a's kills; the till publishes QoS 1 feedback and counts a message acknowledged when Mosquitto's PUBACK arrives; the gateway keeps its session (clean session off), and one last start drains it",
+      happened: `${count(light.mqttAcked)} PUBACKs, ${count(light.mqttLost)} of those messages not on disk after the last start`,
+      status: light.mqttAcked > 0 && light.mqttLost === 0 ? 'pass' : 'fail',
+      seconds: 0,
+    });
+    rows.push({
+      id: '1d',
+      check: 'till feedback acknowledged by the embedded broker',
+      tried: "1b's kills; the till counts a message acknowledged when the embedded broker's PUBACK arrives",
+      happened: `${count(whole.mqttAcked)} PUBACKs, ${count(whole.mqttLost)} of those messages not on disk. The embedded broker runs in the gateway's process and acknowledges before the gateway has committed: a kill -9 takes what it had in hand. Stores whose tills need the guarantee run Mosquitto (README, Mosquitto)`,
+      status: whole.mqttLost === 0 ? 'pass' : 'gap',
       seconds: 0,
     });
     return rows;

@@ -89,7 +89,8 @@ export class MqttBus implements MessageBus {
         setTimeout(() => this.releaseUnclaimed(), HOLD_UNCLAIMED_MS).unref();
       }
       this.connectedOnce = true;
-    });    // A card is one small packet: Nagle's algorithm would hold it up to 40 ms waiting for
+    });
+    // A card is one small packet: Nagle's algorithm would hold it up to 40 ms waiting for
     // more. MQTT.js opens its sockets without TCP_NODELAY, so set it on each connection.
     client.on('connect', () => {
       const stream = (client as unknown as { stream?: { setNoDelay?: (on: boolean) => void } }).stream;

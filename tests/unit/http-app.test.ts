@@ -6,6 +6,7 @@ import { createMetrics } from '../../gateway/metrics.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect, type AddressInfo } from 'node:net';
 import { TabletRegistry } from '../../gateway/advisor/tablets.js';
 import { FakeClock } from '../fakes/fake-clock.js';
 import type { Card } from '../../gateway/contracts/card.js';
@@ -43,7 +44,9 @@ function appWith(readiness: Readiness, simulated = true) {
       store,
       feedback: (value) => {
         feedback.push(value);
-        return (value as { cardId?: string }).cardId === 'c-1' ? { ok: true } : { ok: false, code: 'VITRIN_ERR_FEEDBACK_UNKNOWN_CARD', message: 'no such card' };
+        const cardId = (value as { cardId?: string }).cardId;
+        if (cardId === 'c-disk-full') return { ok: false, code: 'VITRIN_ERR_STORE_WRITE', message: 'database or disk is full' };
+        return cardId === 'c-1' ? { ok: true } : { ok: false, code: 'VITRIN_ERR_FEEDBACK_UNKNOWN_CARD', message: 'no such card' };
       },
     },
     admin: { token: 'secret-token', eraseMember: () => Promise.reject(new Error('not here')), tablets, zones: ['pos-1', 'floor'] },
@@ -163,6 +166,49 @@ describe('HTTP app', () => {
     expect(refused.json()).toMatchObject({ code: 'VITRIN_ERR_FEEDBACK_UNKNOWN_CARD' });
     expect(feedback).toHaveLength(2);
     expect((await app.inject({ method: 'POST', url: '/advisor/feedback', payload: { cardId: 'c-1', action: 'accepted' } })).statusCode).toBe(401);
+  });
+
+  it('accepts feedback it could not store yet with 202 and says so, so the tablet does not retry into a full disk', async () => {
+    const { app, pair } = appWith({ broker: true, database: false, model: true, radio: true });
+    const res = await app.inject({ method: 'POST', url: '/advisor/feedback', headers: { cookie: pair(['pos-1']) }, payload: { cardId: 'c-disk-full', action: 'accepted' } });
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({ ok: true, stored: false, code: 'VITRIN_ERR_STORE_WRITE' });
+  });
+
+  it('answers unknown routes, unreadable bodies and undecodable URLs with a stable code', async () => {
+    const { app, pair } = appWith({ broker: true, database: true, model: true, radio: true });
+    const missing = await app.inject('/no/such/page');
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toMatchObject({ code: 'VITRIN_ERR_HTTP_NOT_FOUND' });
+
+    const cookie = pair(['pos-1']);
+    const badJson = await app.inject({ method: 'POST', url: '/advisor/feedback', headers: { cookie, 'content-type': 'application/json' }, payload: '{"cardId": "c-1",' });
+    expect(badJson.statusCode).toBe(400);
+    expect(badJson.json()).toMatchObject({ code: 'VITRIN_ERR_HTTP_REQUEST', details: ['FST_ERR_CTP_INVALID_JSON_BODY'] });
+
+    const tooBig = await app.inject({ method: 'POST', url: '/advisor/feedback', headers: { cookie, 'content-type': 'application/json' }, payload: JSON.stringify({ cardId: 'x'.repeat(70 * 1024) }) });
+    expect(tooBig.statusCode).toBe(413);
+    expect(tooBig.json()).toMatchObject({ code: 'VITRIN_ERR_HTTP_REQUEST' });
+
+    const badUrl = await app.inject('/advisor/%E0%A4%A');
+    expect(badUrl.statusCode).toBe(400);
+    expect(badUrl.json()).toMatchObject({ code: 'VITRIN_ERR_HTTP_REQUEST' });
+  });
+
+  it('answers bytes that are not HTTP with a coded 400 before closing the connection', async () => {
+    const { app } = appWith({ broker: true, database: true, model: true, radio: true });
+    close = () => app.close();
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as AddressInfo;
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write('\x16\x03\x01 not http at all\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ code: 'VITRIN_ERR_HTTP_REQUEST' });
   });
 
   it('serves the admin page without data in it', async () => {

@@ -45,8 +45,9 @@ async function mosquitto(): Promise<Broker | undefined> {
   };
 }
 
-function newBus(url: string, clientId: string, protocolVersion: 4 | 5 = 4): MqttBus {
+function newBus(url: string, clientId: string, protocolVersion: 4 | 5 = 4, persistentSession = false): MqttBus {
   return new MqttBus({
+    persistentSession,
     url,
     clientId,
     protocolVersion,
@@ -82,7 +83,7 @@ const brokers: [string, () => Promise<Broker | undefined>][] = [
   ['Mosquitto', mosquitto],
 ];
 
-describe.each(brokers)('MqttBus against the %s', (_name, makeBroker) => {
+describe.each(brokers)('MqttBus against the %s', (name, makeBroker) => {
   let broker: Broker | undefined;
   beforeAll(async () => {
     broker = await makeBroker();
@@ -137,6 +138,40 @@ describe.each(brokers)('MqttBus against the %s', (_name, makeBroker) => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(hash).toHaveLength(2);
     await bus.stop();
+  });
+
+  it.for([4, 5] as const)('with a kept session (MQTT %i), hands over QoS 1 messages sent while the gateway was down, even to a late subscriber', async (version, { skip }) => {
+    // The embedded broker speaks MQTT 3.1.1 only (README: MQTT contract).
+    if (broker === undefined || (version === 5 && name.startsWith('embedded'))) return skip();
+    const clientId = `keeper-v${version}`;
+    const first = newBus(broker.url, clientId, version, true);
+    await first.start();
+    await first.subscribe('keep/pos/+/feedback', () => undefined);
+    await first.stop();
+
+    // A till's feedback while the gateway is down: the broker PUBACKs it, so the till forgets it.
+    const till = await mqtt.connectAsync(broker.url, { clientId: `till-v${version}`, reconnectPeriod: 0 });
+    await till.publishAsync('keep/pos/till-1/feedback', 'sent-while-down', { qos: 1 });
+    await till.endAsync();
+
+    const second = newBus(broker.url, clientId, version, true);
+    await second.start();
+    // The feedback stage subscribes a moment after the connection is up, as in the service.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const received: string[] = [];
+    await second.subscribe('keep/pos/+/feedback', (m) => received.push(m.payload.toString()));
+    await eventually(() => (received.length > 0 ? true : undefined), 'the message kept by the session');
+    expect(received).toEqual(['sent-while-down']);
+    await second.stop();
+
+    // Acknowledged once handled: a third start gets nothing again.
+    const third = newBus(broker.url, clientId, version, true);
+    await third.start();
+    const again: string[] = [];
+    await third.subscribe('keep/pos/+/feedback', (m) => again.push(m.payload.toString()));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(again).toEqual([]);
+    await third.stop();
   });
 
   it('reconnects by itself after the broker restarts and receives on its subscriptions again', async ({ skip }) => {

@@ -139,7 +139,7 @@ describe('SqliteEventStore on a real file', () => {
     db.close();
   });
 
-  it('keeps a batch that hit a locked database, retries it, and loses nothing', async () => {
+  it('keeps a batch that hit a locked database, says it is not writable, retries it, and loses nothing', async () => {
     const dir = tempDataDir();
     const { store, clock, lines } = storeIn(dir, { busyTimeoutMs: 0 });
     await store.start();
@@ -150,6 +150,9 @@ describe('SqliteEventStore on a real file', () => {
     clock.advance(50);
     expect(store.pendingCount()).toBe(1);
     expect(lines.filter((l) => l.code === 'VITRIN_ERR_STORE_WRITE')).toHaveLength(1);
+    // Open but not taking writes: /readyz reports the database down while this lasts.
+    expect(store.isOpen()).toBe(true);
+    expect(store.isWritable()).toBe(false);
     const err: unknown = (() => {
       try {
         return store.flush();
@@ -169,6 +172,7 @@ describe('SqliteEventStore on a real file', () => {
     other.close();
     clock.advance(1_000);
     expect(store.pendingCount()).toBe(0);
+    expect(store.isWritable()).toBe(true);
     expect(store.outboxDepth()).toBe(151);
     expect(store.recentEvents(151).at(-1)).toMatchObject({ type: 'purchase', memberId: 'm-2', payload: { basket: 3 } });
     expect(lines.some((l) => l.msg === 'event store writable again')).toBe(true);

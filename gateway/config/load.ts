@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, parseDocument } from 'yaml';
 import { VitrinError } from '../errors.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { ConfigSchema, type Config } from './schema.js';
@@ -30,12 +30,24 @@ function readYaml(file: string): unknown {
   } catch (cause) {
     throw new VitrinError('VITRIN_ERR_CONFIG_UNREADABLE', `cannot read config file ${file}`, { cause });
   }
+  let parsed: unknown;
+  let warnings: string[];
   try {
-    return parseYaml(text) ?? {};
+    // parseDocument collects what yaml's parse() would print as Node process warnings
+    // (an unknown tag such as !!js/function, an unknown %YAML version): such a file does
+    // not say what its author meant, so it is refused with the rest, not half-read.
+    const doc = parseDocument(text, { prettyErrors: true });
+    if (doc.errors[0] !== undefined) throw doc.errors[0];
+    warnings = doc.warnings.map((w) => w.message.split('\n')[0]!);
+    parsed = doc.toJS();
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new VitrinError('VITRIN_ERR_CONFIG_UNREADABLE', `${file} is not valid YAML: ${reason}`, { cause });
   }
+  if (warnings.length > 0) {
+    throw new VitrinError('VITRIN_ERR_CONFIG_UNREADABLE', `${file} has YAML the gateway does not read: ${warnings.join('; ')}`);
+  }
+  return parsed ?? {};
 }
 
 /** Objects merge key by key; lists and scalars from `over` replace. */

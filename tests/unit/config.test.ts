@@ -116,6 +116,23 @@ describe('config', () => {
     expect(problemsOf(() => loadConfig({ file: '/nonexistent/vitrin.yaml', env: {} }))[0]).toBe('VITRIN_ERR_CONFIG_UNREADABLE');
   });
 
+  it('refuses YAML it would only half read (a language tag, an unknown YAML version) instead of printing a Node warning', async () => {
+    const printed: unknown[] = [];
+    const onWarning = (w: unknown) => printed.push(w);
+    process.on('warning', onWarning);
+    try {
+      const tagged = writeTemp('tagged.yaml', 'http: { port: !!js/function "function () { return 1 }" }\n');
+      expect(problemsOf(() => loadConfig({ file: tagged, env: {} }))[0]).toBe('VITRIN_ERR_CONFIG_UNREADABLE');
+      const versioned = writeTemp('versioned.yaml', '%YAML 9.9\n---\nhttp: { port: 8080 }\n');
+      expect(problemsOf(() => loadConfig({ file: versioned, env: {} }))[0]).toBe('VITRIN_ERR_CONFIG_UNREADABLE');
+      // Node emits process warnings on a later tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(printed).toEqual([]);
+  });
+
   it('`config check` prints each problem and exits non-zero; a good file exits 0', () => {
     const bad = capture();
     expect(configCheck(writeTemp('b.yaml', 'http: { port: -1 }\nmode: test\n'), {}, bad.io)).toBe(1);

@@ -165,6 +165,22 @@ export class RadioModel {
     return Math.round(rssi);
   }
 
+  /**
+   * The level `rx` reports on average for a phone standing at `position` with the link's
+   * current spatial shadowing, once everything that varies while the shopper stands is
+   * averaged away: fading (at its mean power, 0 dB), noise, the temporal shadowing of
+   * people passing, and the body's loss over every heading. Draws no random number and changes no state: the presence
+   * evaluation uses it as a reference (what the loudest zone is on average), not as a packet.
+   */
+  meanRssi(link: Link, tx: Transmitter, position: Point, rx: ReceiverSite): number {
+    const horizontal = Math.hypot(rx.position.x - position.x, rx.position.y - position.y);
+    const distance = Math.max(0.3, Math.hypot(horizontal, rx.heightM - tx.heightM));
+    // (1 - facing) / 2 averages to 1/2 over headings spread evenly around the circle.
+    const bodyLoss = tx.bodyLossDb * (horizontal / distance) * 0.5;
+    const spatial = link.initialised ? link.spatial : 0;
+    return tx.powerAt1mDbm + rx.gainDb - 10 * rx.pathLossExponent * Math.log10(distance) - this.wallLoss(position, rx.position) - bodyLoss + spatial;
+  }
+
   /** AR(1) steps: the spatial part decorrelates with distance moved, the temporal part with time. */
   private advanceShadowing(link: Link, position: Point, at: number): void {
     const p = this.parameters;

@@ -5,7 +5,20 @@ import { loadConfig } from '../../gateway/config/load.js';
 import type { Config } from '../../gateway/config/schema.js';
 import type { Moment } from '../../gateway/presence/moments.js';
 import { PresenceTracker } from '../../gateway/presence/tracker.js';
-import { emptyTally, type Figures, figures, FLAP_SETTLE_S, scoreShopper, type ShopperRecord, type Tally, ZONE_GRACE_S } from './scoring.js';
+import { loudestZone } from './mean-oracle.js';
+import {
+  type Attainable,
+  attainable,
+  DWELL_GOAL_S,
+  emptyTally,
+  type Figures,
+  figures,
+  FLAP_SETTLE_S,
+  scoreShopper,
+  type ShopperRecord,
+  type Tally,
+  ZONE_GRACE_S,
+} from './scoring.js';
 import { type CarrierMix, DEFAULT_MIX, makeShoppers } from './shoppers.js';
 
 // Seeded shoppers walk the evaluation store; their phones' packets go through the
@@ -24,7 +37,7 @@ export interface PresenceEvalOptions {
   readonly onProgress?: (fraction: number) => void;
 }
 
-export interface PresenceEvalReport extends Figures {
+export interface PresenceEvalReport extends Figures, Attainable {
   /** p95 leave delay of members heard only through the iOS background path (their own, longer timeout). */
   readonly leaveDelayBackgroundS: number | null;
   /** Issue 5's goals: accuracy >= 95 %, < 1 flap per 10 min, dwell within 10 s, leave within the timeout plus 5 s. */
@@ -36,7 +49,7 @@ export interface PresenceEvalReport extends Figures {
   readonly flapSettleS: number;
   readonly leaveTimeoutS: number;
   readonly backgroundLeaveTimeoutS: number;
-  readonly byCarrier: Readonly<Record<Carrier, Figures & { readonly shoppers: number }>>;
+  readonly byCarrier: Readonly<Record<Carrier, Figures & Attainable & { readonly shoppers: number }>>;
   /** Zone accuracy per true zone. */
   readonly byZone: Readonly<Record<string, number>>;
   readonly counts: {
@@ -46,6 +59,8 @@ export interface PresenceEvalReport extends Figures {
     /** Late first moves into the true zone while standing: not counted as flaps (see scoring.ts). */
     readonly lateCorrections: number;
     readonly posStays: number;
+    /** Till stays with no packet in their first DWELL_GOAL_S (left out of dwellDelayHeardS). */
+    readonly silentPosStays: number;
     readonly missedDwells: number;
     readonly falseLeaves: number;
     readonly missedLeaves: number;
@@ -79,7 +94,7 @@ export function evaluatePresence(options: PresenceEvalOptions = {}): PresenceEva
     random: seededRandom(seed * 3),
     scheduleRandom: seededRandom(seed * 3 + 2),
   });
-  const records = new Map<string, ShopperRecord>(shoppers.map((s) => [s.memberId, { shopper: s, moments: [], samples: [] }]));
+  const records = new Map<string, ShopperRecord>(shoppers.map((s) => [s.memberId, { shopper: s, moments: [], samples: [], heard: [] }]));
   const keep = (moments: readonly Moment[]) => {
     for (const moment of moments) records.get(moment.memberId)?.moments.push(moment);
   };
@@ -94,6 +109,7 @@ export function evaluatePresence(options: PresenceEvalOptions = {}): PresenceEva
     while (admitted < shoppers.length && shoppers[admitted]!.nextPacket <= now) active.push(shoppers[admitted++]!);
     for (const shopper of active) {
       const background = shopper.carrier === 'ios-background';
+      const heard = records.get(shopper.memberId)!.heard;
       while (shopper.nextPacket <= now && shopper.nextPacket <= shopper.visit.goneAt) {
         const at = shopper.nextPacket;
         shopper.nextPacket = shopper.schedule.next();
@@ -102,6 +118,7 @@ export function evaluatePresence(options: PresenceEvalOptions = {}): PresenceEva
           const rssi = radio.receive(shopper.links[i]!, shopper.transmitter, pose, site, at);
           if (rssi === undefined) return;
           sightings += 1;
+          if (heard.at(-1) !== at) heard.push(at);
           keep(tracker.observe({ memberId: shopper.memberId, receiverId: site.id, rssi, at, measuredPower: shopper.measuredPower, background }));
         });
       }
@@ -111,8 +128,15 @@ export function evaluatePresence(options: PresenceEvalOptions = {}): PresenceEva
     const zones = new Map(tracker.present().map((p) => [p.memberId, p.zoneId]));
     for (const record of records.values()) {
       const { visit, trajectory } = record.shopper;
-      if (now < visit.enteredAt || now >= visit.exitedAt || !insideStore(plan, trajectory.at(now).position)) continue;
-      record.samples.push({ at: now, zoneId: zones.get(record.shopper.memberId) });
+      if (now < visit.enteredAt || now >= visit.exitedAt) continue;
+      const { position } = trajectory.at(now);
+      if (!insideStore(plan, position)) continue;
+      record.samples.push({
+        at: now,
+        zoneId: zones.get(record.shopper.memberId),
+        heardAt: record.heard.at(-1) ?? -Infinity,
+        loudestZone: loudestZone(plan, radio, record.shopper, position),
+      });
     }
     const fraction = (now - START) / (end - START);
     if (options.onProgress !== undefined && fraction - reported >= 0.1) {
@@ -137,10 +161,11 @@ export function evaluatePresence(options: PresenceEvalOptions = {}): PresenceEva
     ...overall,
     leaveDelayS,
     leaveDelayBackgroundS,
+    ...attainable(total),
     goalsMet: {
       zoneAccuracy: overall.zoneAccuracy !== null && overall.zoneAccuracy >= 0.95,
       flapsPer10Min: overall.flapsPer10Min !== null && overall.flapsPer10Min < 1,
-      dwellDelayS: atMost(overall.dwellDelayS, 10),
+      dwellDelayS: atMost(overall.dwellDelayS, DWELL_GOAL_S),
       leaveDelayS: atMost(leaveDelayS, leaveTimeoutSeconds + 5),
       leaveDelayBackgroundS: atMost(leaveDelayBackgroundS, backgroundLeaveTimeoutSeconds + 5),
     },
@@ -152,7 +177,7 @@ export function evaluatePresence(options: PresenceEvalOptions = {}): PresenceEva
     leaveTimeoutS: leaveTimeoutSeconds,
     backgroundLeaveTimeoutS: backgroundLeaveTimeoutSeconds,
     byCarrier: Object.fromEntries(
-      CARRIERS.map((c) => [c, { ...figures(byCarrier[c]), shoppers: shoppers.filter((s) => s.carrier === c).length }]),
+      CARRIERS.map((c) => [c, { ...figures(byCarrier[c]), ...attainable(byCarrier[c]), shoppers: shoppers.filter((s) => s.carrier === c).length }]),
     ) as PresenceEvalReport['byCarrier'],
     byZone: Object.fromEntries([...total.byZone].map(([zone, [n, ok]]) => [zone, Number((ok / n).toFixed(4))])),
     counts: {
@@ -161,6 +186,7 @@ export function evaluatePresence(options: PresenceEvalOptions = {}): PresenceEva
       flaps: total.flaps,
       lateCorrections: total.lateCorrections,
       posStays: total.dwellDelaysMs.length,
+      silentPosStays: total.silentPosStays,
       missedDwells: total.missedDwells,
       falseLeaves: total.falseLeaves,
       missedLeaves: total.missedLeaves,

@@ -6,6 +6,10 @@
 // zone changes while standing still, after a 10 s settling allowance, except a late first
 // move into the true zone (counts.lateCorrections); dwellDelayS and
 // leaveDelayS are p95, the latter for members on the foreground path.
+// Beside them, never instead of them: zoneAccuracyHeard leaves out the seconds before a
+// silent phone was first heard in its new zone; zoneAccuracyLoudest is a reference from
+// the radio model's hidden state (mean-oracle.ts); dwellDelayHeardS leaves out the till
+// stays with no packet in their first 10 s (counts.silentPosStays).
 import { parseArgs } from 'node:util';
 import { evaluatePresence } from './evaluate-presence.js';
 

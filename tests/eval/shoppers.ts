@@ -71,7 +71,7 @@ export function itinerary(plan: FloorPlan, random: () => number): Stop[] {
   return stops;
 }
 
-function timelineOf(plan: FloorPlan, visit: Visit): ZoneInterval[] {
+export function timelineOf(plan: FloorPlan, visit: Visit): ZoneInterval[] {
   const trajectory = new Trajectory(visit);
   const intervals: ZoneInterval[] = [];
   let current: { zoneId: string | undefined; from: number } | undefined;

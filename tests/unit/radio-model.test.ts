@@ -111,6 +111,37 @@ describe('radio model', () => {
     expect(run(9)).toEqual(run(9));
     expect(run(9)).not.toEqual(run(10));
   });
+
+  it('gives the level a standing phone averages to over every heading, without drawing or changing anything', () => {
+    // Spatial shadowing only: it stays put while the phone stands, so turning is all that varies.
+    const params: RadioParameters = { ...SHADOWING_ONLY, temporalSigmaDb: 0 };
+    const model = new RadioModel(seededRandom(4), [], params);
+    const link = createLink();
+    const position = { x: 3, y: 1 };
+    const levels: number[] = [];
+    for (let i = 0; i < 3600; i++) {
+      const angle = (2 * Math.PI * i) / 3600;
+      levels.push(model.receive(link, TX, { position, heading: { x: Math.cos(angle), y: Math.sin(angle) } }, RX, 0)!);
+    }
+    // Fading counts at its mean power (0 dB); in dB a Rayleigh fade averages 2.5 dB lower
+    // (10·γ/ln 10), and it is Rayleigh on the half of the headings with the body in the way.
+    const rayleighDb = (10 * 0.5772) / Math.log(10);
+    expect(mean(levels) - model.meanRssi(link, TX, position, RX)).toBeCloseTo(-rayleighDb / 2, 1);
+    // Straight under a ceiling receiver nothing blocks and nothing turns: the level itself.
+    const ceiling: ReceiverSite = { ...RX, position, heightM: 2.8 };
+    const under = Array.from({ length: 400 }, () => model.receive(link, TX, { position, heading: { x: 1, y: 0 } }, ceiling, 0)!);
+    expect(mean(under)).toBeCloseTo(model.meanRssi(link, TX, position, ceiling), 0); // RSSI comes in whole dBm
+    // Same seed, with and without asking in between: the same packets.
+    const run = (ask: boolean) => {
+      const m = new RadioModel(seededRandom(5));
+      const l = createLink();
+      return Array.from({ length: 50 }, (_, i) => {
+        if (ask) m.meanRssi(l, TX, position, RX);
+        return m.receive(l, TX, facingRx(3 + i * 0.05), RX, i * 100);
+      });
+    };
+    expect(run(true)).toEqual(run(false));
+  });
 });
 
 describe('advertising schedules', () => {

@@ -46,7 +46,7 @@ import { gatewayRequestHandlers } from './mqtt/gateway-requests.js';
 import { ScorerHolder } from './scoring/scorer-holder.js';
 import type { StoreCatalog } from './catalog/store-catalog.js';
 import { catalogApplier } from './sync/catalog-applier.js';
-import { loadStartModel, modelApplier } from './sync/model-applier.js';
+import { forgetSyncedModel, loadStartModel, modelApplier } from './sync/model-applier.js';
 import { rosterApplier } from './sync/roster-applier.js';
 import { SyncService } from './sync/sync-service.js';
 import { loadConfig, type LoadedConfig } from './config/load.js';
@@ -421,8 +421,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       metrics.model.set({ id: model.id, version: model.version, sha256: model.sha256.slice(0, 12) }, 1);
     });
     stack.onStop('model', () => scorer.stop());
-    /** Loads the package in model.dir again (store IT replaced it); the model in use stays if it fails. */
-    const reloadModel = () => scorer.swap(() => loadOnnxScorer(modelDir(config.model.dir), modelLog, { isolate: true }));
+    /** Loads the package in model.dir again (store IT replaced it), and starts on it from now on; the model in use stays if it fails. */
+    const reloadModel = async () => {
+      const model = await scorer.swap(() => loadOnnxScorer(modelDir(config.model.dir), modelLog, { isolate: true }));
+      forgetSyncedModel(resolve(config.data.dir));
+      return model;
+    };
 
     const choice: SourceChoice =
       options.replay !== undefined && replayClock !== undefined

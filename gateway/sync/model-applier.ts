@@ -41,6 +41,15 @@ export function syncedModelDir(dataDir: string): string | undefined {
 }
 
 /**
+ * Store IT loaded model.dir by hand (`model-reload`): that choice outlives a restart, so
+ * the delivered model stops being the one the gateway starts on. The next model the
+ * cloud delivers takes over again.
+ */
+export function forgetSyncedModel(dataDir: string): void {
+  rmSync(join(dataDir, MODELS, CURRENT), { force: true });
+}
+
+/**
  * The model the gateway starts on: the last one the cloud delivered, else model.dir.
  * A delivered model that no longer loads is reported and model.dir is used.
  */

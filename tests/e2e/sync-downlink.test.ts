@@ -203,6 +203,16 @@ describe('signed downlink packages in the running gateway', () => {
     expect((refused.data!.downlink as { error?: { code: string } }).error?.code).toBe('VITRIN_ERR_CLOUD_DOWNLINK');
   });
 
+  it('a model reload by store IT puts model.dir back in use, also for the next start', async () => {
+    expect(existsSync(join(dataDir, 'models', 'current.json'))).toBe(true);
+    const shipped = (JSON.parse(readFileSync(join(modelFiles, 'manifest.json'), 'utf8')) as { version: string }).version;
+    const reload = await request('model-reload', 'r-1');
+    expect(reload.status).toBe('ok');
+    expect((await request('health', 'h-reload')).data!.model).toMatchObject({ version: shipped });
+    // The next start reads this pointer to choose the delivered model over model.dir.
+    expect(existsSync(join(dataDir, 'models', 'current.json'))).toBe(false);
+  });
+
   it('answers gateway/request/sync and health with the outbox state', async () => {
     const health = await request('health', 'h-5');
     expect(health.data!.sync).toMatchObject({ enabled: true, outbox: { depth: expect.any(Number), capBytes: 256 * 1024 * 1024 }, uplink: { lastError: null } });

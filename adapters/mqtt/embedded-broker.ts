@@ -59,6 +59,10 @@ export class EmbeddedBroker implements Lifecycle {
   private broker: Aedes | undefined;
   private readonly servers: Server[] = [];
   private readonly grants = new WeakMap<Client, AccessRules>();
+  /** The login each connected client used: a client id in use may only be taken over by the same login. */
+  private readonly usernames = new WeakMap<Client, string>();
+  /** Connected clients by client id (aedes keeps its own table, but not in its types). */
+  private readonly connected = new Map<string, Client>();
 
   constructor(private readonly options: EmbeddedBrokerOptions) {}
 
@@ -67,7 +71,10 @@ export class EmbeddedBroker implements Lifecycle {
     const pem = tls === undefined ? undefined : { cert: readPem(tls.certFile, 'mqtt.tls.cert'), key: readPem(tls.keyFile, 'mqtt.tls.key') };
     const broker = await Aedes.createBroker({ drainTimeout: 30_000, ...this.guards() });
     broker.on('client', (client) => log.debug({ clientId: client.id }, 'client connected'));
-    broker.on('clientDisconnect', (client) => log.debug({ clientId: client.id }, 'client disconnected'));
+    broker.on('clientDisconnect', (client) => {
+      if (this.connected.get(client.id) === client) this.connected.delete(client.id);
+      log.debug({ clientId: client.id }, 'client disconnected');
+    });
     this.broker = broker;
     // TCP_NODELAY on every connection: a card must not wait for Nagle's algorithm.
     const plain = createServer({ noDelay: true }, (socket) => broker.handle(socket));
@@ -143,10 +150,14 @@ export class EmbeddedBroker implements Lifecycle {
     return {
       authenticate: (client, username, password, done) => {
         const remoteAddress = (client.conn as Socket).remoteAddress;
-        access.login({ clientId: client.id, username: username ?? undefined, password: password ?? undefined, remoteAddress }).then(
+        const holder = this.connected.get(client.id);
+        const clientIdHeldBy = holder === undefined || holder === client ? undefined : this.usernames.get(holder);
+        access.login({ clientId: client.id, username: username ?? undefined, password: password ?? undefined, remoteAddress, ...(clientIdHeldBy === undefined ? {} : { clientIdHeldBy }) }).then(
           (verdict) => {
             if (verdict.ok) {
               this.grants.set(client, verdict.rules);
+              this.usernames.set(client, verdict.username);
+              this.connected.set(client.id, client);
               log.debug({ clientId: client.id, username: verdict.username, role: verdict.role }, 'MQTT login');
               return done(null, true);
             }

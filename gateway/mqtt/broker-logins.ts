@@ -8,6 +8,8 @@ export interface LoginAttempt {
   readonly password: Buffer | undefined;
   /** The peer's IP address; unknown counts as remote. */
   readonly remoteAddress: string | undefined;
+  /** The username of a client connected now under the same client id, if any. */
+  readonly clientIdHeldBy?: string;
 }
 
 export type LoginVerdict =
@@ -51,7 +53,7 @@ export class BrokerLogins implements BrokerAccess {
     this.gatewayDigest = digest(gateway.password);
   }
 
-  async login({ clientId, username, password, remoteAddress }: LoginAttempt): Promise<LoginVerdict> {
+  async login({ clientId, username, password, remoteAddress, clientIdHeldBy }: LoginAttempt): Promise<LoginVerdict> {
     if (username === this.gateway.username) {
       return timingSafeEqual(digest(password ?? ''), this.gatewayDigest)
         ? { ok: true, username, role: 'gateway', rules: EVERYTHING }
@@ -68,6 +70,11 @@ export class BrokerLogins implements BrokerAccess {
     const account = this.accounts.get(username);
     if (account === undefined || !(await verifyPassword(password ?? '', account.passwordHash))) {
       return { ok: false, reason: 'bad-credentials', message: `unknown username or wrong password for "${username}"` };
+    }
+    // MQTT lets a new connection take over the session of its client id. Only the same
+    // login may do that (a till reconnecting); till A may not throw till B off the broker.
+    if (clientIdHeldBy !== undefined && clientIdHeldBy !== username) {
+      return { ok: false, reason: 'client-id-taken', message: `client id "${clientId}" is in use by another login` };
     }
     return { ok: true, username, role: account.role, rules: account.rules };
   }

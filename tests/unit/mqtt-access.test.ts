@@ -207,6 +207,12 @@ describe('logins from config', () => {
     expect(await attempt(gateway.username, 'guess', 'vitrin-gateway')).toMatchObject({ ok: false, reason: 'bad-credentials' });
     // Taking the gateway's client id would throw the gateway off the broker.
     expect(await attempt('pos.till-a', 'pa', 'vitrin-gateway')).toMatchObject({ ok: false, reason: 'client-id-taken' });
+    // A client id in use: the same login may take it over (a till reconnecting), another may not.
+    const held = (username: string, password: string, heldBy: string) =>
+      logins.login({ clientId: 'pos.till-b', username, password: Buffer.from(password), remoteAddress: '10.0.0.9', clientIdHeldBy: heldBy });
+    expect(await held('pos.till-a', 'pa', 'pos.till-b')).toMatchObject({ ok: false, reason: 'client-id-taken' });
+    expect(await held('pos.till-b', 'pb', 'pos.till-b')).toMatchObject({ ok: true, role: 'terminal' });
+    expect(await held('pos.till-a', 'pb', 'pos.till-b')).toMatchObject({ ok: false, reason: 'bad-credentials' });
   });
 
   it("writes Mosquitto's password file with the configured hashes and an ACL with the same rules", () => {

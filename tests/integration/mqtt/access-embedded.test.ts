@@ -83,6 +83,21 @@ describe('the embedded broker enforces logins and topic rules', () => {
     expect(bus.isConnected()).toBe(true);
   });
 
+  it("terminal A cannot take over B's connection with B's client id; B itself may reconnect under it", async () => {
+    const b = await watcher(url, { ...tillB, clientId: 'pos.till-b' }, [`${STORE}pos/till-b/cards`]);
+    expect(await connackCode(url, { ...tillA, clientId: 'pos.till-b' })).toBe(2);
+    await pause(200);
+    expect(b.closed()).toBe(false);
+    // Till B's own login reconnecting (its old connection half-dead) takes the id over as MQTT says.
+    const again = await watcher(url, { ...tillB, clientId: 'pos.till-b' });
+    await eventually('the old connection of B closed', () => (b.closed() ? true : undefined));
+    // Once B is gone, the id is free again for whoever logs in.
+    await again.client.endAsync();
+    await pause(100);
+    expect(await connackCode(url, { ...tillA, clientId: 'pos.till-b' })).toBe(0);
+    b.client.end(true);
+  });
+
   it("terminal A cannot subscribe to B's cards (SUBACK 0x80) and never receives them", async () => {
     const a = await watcher(url, tillA, [`${STORE}pos/till-a/cards`, `${STORE}pos/till-b/cards`, `${STORE}pos/+/cards`, '#', `${STORE}pos/till-a/#`]);
     expect(Object.fromEntries(a.granted)).toEqual({

@@ -61,7 +61,7 @@ async function mqttAccess(gateway: GatewayProcess, memberIndex: number): Promise
   tillA.client.publish(`${BASE}pos/till-b/feedback`, JSON.stringify({ cardId: 'x', action: 'shown' }), { qos: 1 });
   await sleep(500);
   const tillBGotCard = tillB.messages.some((m) => m.payload.includes(member.id));
-  // Not reading, but worth knowing: till A's login under till B's client id takes till B's session over.
+  // Not reading, but worth knowing: can till A's login under till B's client id take till B's session over?
   const impostor = await connackCode(url, { clientId: 'pos.till-b', username: 'pos.till-a', password: PASSWORDS.tillA });
   await sleep(300);
   const tillBKicked = tillB.closed();
@@ -70,7 +70,7 @@ async function mqttAccess(gateway: GatewayProcess, memberIndex: number): Promise
   for (const client of [tillA.client, tillB.client, receiver.client]) client.end(true);
   return {
     anonymous: `anonymous CONNACK ${anonymous}, wrong password ${wrong}`,
-    isolation: `till B got ${member.id}'s card: ${tillBGotCard ? 'yes' : 'NO'}; till A's subscriptions refused (SUBACK 0x80): ${refusedFilters.length === 0 ? 'none (Mosquitto grants and filters)' : refusedFilters.join(', ')}; messages of other terminals delivered to till A: ${leaked.length}${leaked.length > 0 ? ` (${leaked[0]!.topic})` : ''}; till A's publish on till B's feedback topic ${tillA.closed() ? 'closed its connection' : 'went nowhere'}; till A's login with till B's client id: CONNACK ${impostor}${tillBKicked ? ', and till B was disconnected (session takeover)' : ''}`,
+    isolation: `till B got ${member.id}'s card: ${tillBGotCard ? 'yes' : 'NO'}; till A's subscriptions refused (SUBACK 0x80): ${refusedFilters.length === 0 ? 'none (Mosquitto grants and filters)' : refusedFilters.join(', ')}; messages of other terminals delivered to till A: ${leaked.length}${leaked.length > 0 ? ` (${leaked[0]!.topic})` : ''}; till A's publish on till B's feedback topic ${tillA.closed() ? 'closed its connection' : 'went nowhere'}; till A's login with till B's client id: CONNACK ${impostor}${tillBKicked ? ', and till B was disconnected (session takeover)' : ', till B stayed connected'}`,
     ok: { anonymous: anonymous === 5 && (wrong === 4 || wrong === 5), isolation: tillBGotCard && leaked.length === 0 },
   };
 }

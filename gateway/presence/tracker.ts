@@ -2,6 +2,7 @@ import type { Config, ReceiverConfig, ZoneConfig } from '../config/schema.js';
 import { distanceMetres, DEFAULT_MEASURED_POWER } from './distance.js';
 import type { Moment, PresentMember, Sighting } from './moments.js';
 import { createRssiFilter, type RssiFilter } from './rssi-filter.js';
+import { challengeMarginDb } from './zone-margin.js';
 
 interface ReceiverReading {
   readonly filter: RssiFilter;
@@ -42,15 +43,6 @@ interface MemberState {
 
 /** The longest silence that counts in full towards a member's active time. */
 const ACTIVE_GAP_MS = 1000;
-
-/**
- * For this long after a move the member is probably still walking, and the zone just
- * taken may be the neighbour of the right one (two tills side by side): a smaller margin
- * lets the tracker correct itself before the shopper has settled, when a correction is
- * a late arrival rather than a flap. Measured on the simulated store (README, Presence).
- */
-const SETTLING_MS = 15_000;
-const SETTLING_MARGIN_DB = 5;
 
 /** How much louder an entrance receiver must hear a member to count (see keepInRssi). */
 const DOOR_MARGIN_DB = 6;
@@ -222,8 +214,8 @@ export class PresenceTracker {
 
   /**
    * The hysteresis: a challenger zone must lead the current one by zoneMarginDb (less
-   * while SETTLING_MS after a move) on zoneSamples of its own fresh samples in a row. Counting only the challenger's own
-   * samples matters: one loud reflection at a till, held while the floor receivers keep
+   * just after a move, and between two tills: zone-margin.ts) on zoneSamples of its own
+   * fresh samples in a row. Counting only the challenger's own samples matters: one loud reflection at a till, held while the floor receivers keep
    * reporting, must not count once per floor sample.
    */
   private updateZone(state: MemberState, now: number, heardIn: string, moments: Moment[]): void {
@@ -236,9 +228,12 @@ export class PresenceTracker {
       return;
     }
     const current = state.zoneId === undefined ? -Infinity : (scores.get(state.zoneId) ?? -Infinity);
-    const { zoneMarginDb } = this.settings.presence;
-    const settling = now - state.zoneEnteredAt < SETTLING_MS;
-    const margin = settling ? Math.min(SETTLING_MARGIN_DB, zoneMarginDb) : zoneMarginDb;
+    const margin = challengeMarginDb({
+      zoneMarginDb: this.settings.presence.zoneMarginDb,
+      sinceMoveMs: now - state.zoneEnteredAt,
+      currentKind: state.zoneId === undefined ? undefined : this.zones.get(state.zoneId)?.kind,
+      challengerKind: this.zones.get(leader)?.kind,
+    });
     if (scores.get(leader)! < current + margin) {
       state.challenger = undefined;
       state.challengerSamples = 0;

@@ -1,5 +1,5 @@
 // Entry of `npm run test:reliability`, compiled to dist/tests/reliability/run.js and run
-// with plain node. CI mode (the default) fits in about four minutes; `--soak` is the
+// with plain node. CI mode (the default) fits in about six minutes; `--soak` is the
 // manual mode: an hour of realistic load with the service's memory sampled every minute
 // (`--soak-minutes N` for another length), and every other part run longer. `--only 1,5`
 // runs only those items. Progress goes to stderr; the table goes to stdout; the exit code

@@ -112,12 +112,17 @@ export const soak: Part = {
         setInterval(() => watch.client.publish(`${STORE}gateway/request/health`, JSON.stringify({ transaction: `soak-${Date.now()}` }), { qos: 1 }), 30_000),
       ];
       const samples: { minute: number; bytes: number }[] = [];
+      // V8's committed heap beside RSS: it tells growth of the JavaScript heap (V8 settling
+      // toward its next full collection, or a leak) from growth outside it.
+      const heapTotals: number[] = [];
       try {
         for (let minute = 0; minute <= minutes; minute++) {
           if (minute > 0) await sleep(60_000);
           const bytes = rssBytes(gateway.pid);
           if (bytes === undefined) break;
           samples.push({ minute, bytes });
+          const text = await fetch(`${gateway.httpUrl}/metrics`).then((r) => r.text(), () => '');
+          heapTotals.push(metric(text, 'vitrin_process_nodejs_heap_size_total_bytes'));
           if (minute % 5 === 0) mode.progress(`8: minute ${minute}, RSS ${(bytes / 1024 / 1024).toFixed(1)} MB, ${answered()} cards answered by the till`);
         }
       } finally {
@@ -140,6 +145,7 @@ export const soak: Part = {
         `adverts ${count(metric(metrics, 'vitrin_advertisements_total{result="member"}'))} member, ${count(metric(metrics, 'vitrin_advertisements_total{result="stranger"}') + metric(metrics, 'vitrin_advertisements_total{result="other"}'))} other; cards shown ${count(metric(metrics, 'vitrin_cards_total{outcome="shown"}'))}; till answered ${answered()}; tablet saw ${events} cards and tapped ${taps}`,
         `process ${alive ? 'up to the end' : 'GONE'}, crash signs: ${signs.length === 0 ? 'none' : signs.join(', ')}`,
         `per minute (MB): ${samples.map((s) => mb(s.bytes)).join(' ')}`,
+        `V8 heap committed per minute (MB): ${heapTotals.map(mb).join(' ')}`,
       ];
       return { happened: happened.join('; '), status: verdict(alive && signs.length === 0 && perHour < LIMIT_MB_PER_HOUR && steady.length >= 2) };
     });

@@ -1,4 +1,4 @@
-import { PACKAGE_KINDS, PackageListV1, type PackageEnvelope, type PackageKind, type PackageList } from '../contracts/sync.js';
+import { PACKAGE_KINDS, PackageListV1, type PackageEnvelope, type PackageKind } from '../contracts/sync.js';
 import { contractChecker } from '../contracts/validator.js';
 import { isVitrinError, VitrinError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -7,6 +7,11 @@ import type { Clock, EventStore } from '../ports.js';
 import { verifyPackage, type Refusal, type RefusalReason, type SigningKey } from './package-signature.js';
 import { SingleFlight } from './single-flight.js';
 import type { CloudTransport, PackageLedger, PackageVersion } from './sync-ports.js';
+
+/** A package list whose frame was checked; its entries are not trusted yet: take() checks each. */
+interface UncheckedList {
+  readonly packages: readonly unknown[];
+}
 
 const checkList = contractChecker(PackageListV1);
 
@@ -100,7 +105,7 @@ export class Downlink {
     const { transport, clock } = this.options;
     if (transport === undefined) return { packages: [] };
     this.lastPollAt = clock.now();
-    let list: PackageList;
+    let list: UncheckedList;
     try {
       list = await this.fetchList(transport);
     } catch (err) {
@@ -119,7 +124,7 @@ export class Downlink {
     return { packages: outcomes };
   }
 
-  private async fetchList(transport: CloudTransport): Promise<PackageList> {
+  private async fetchList(transport: CloudTransport): Promise<UncheckedList> {
     const { storeId, ledger, token, gatewayVersion, requestTimeoutSeconds } = this.options;
     const query = PACKAGE_KINDS.map((kind) => `${kind}=${ledger.packageVersion(kind)?.version ?? 0}`).join('&');
     const response = await transport.request({
@@ -128,7 +133,7 @@ export class Downlink {
       headers: { accept: 'application/json', 'accept-encoding': 'gzip', 'user-agent': `vitrin/${gatewayVersion}`, ...(token === '' ? {} : { authorization: `Bearer ${token}` }) },
       timeoutMs: requestTimeoutSeconds * 1000,
     });
-    if (response.status === 204) return { schema: 'vitrin.package-list/1', packages: [] };
+    if (response.status === 204) return { packages: [] };
     if (response.status === 401 || response.status === 403) throw new VitrinError('VITRIN_ERR_CLOUD_AUTH', `the cloud answered ${response.status} to the package poll`);
     if (response.status !== 200) throw new VitrinError('VITRIN_ERR_CLOUD_DOWNLINK', `the cloud answered ${response.status} to the package poll`);
     let value: unknown;
@@ -142,7 +147,7 @@ export class Downlink {
     const problems = checkList(frame);
     const packages = (value as { packages?: unknown }).packages;
     if (problems.length > 0 || !Array.isArray(packages)) throw new VitrinError('VITRIN_ERR_CLOUD_DOWNLINK', 'the package list breaks vitrin.package-list/1', { details: problems });
-    return { schema: 'vitrin.package-list/1', packages: packages as PackageEnvelope[] }; // entries still unchecked: take() checks each
+    return { packages };
   }
 
   private async take(value: unknown): Promise<PackageOutcome> {

@@ -1,0 +1,60 @@
+// Cloud sync (docs/sync-protocol.md): the outbox up; signed roster deltas, catalogs and
+// models down, each applied through the part that owns it.
+
+import { resolve } from 'node:path';
+import type { HttpCloudTransport } from '../../adapters/cloud-http/http-cloud-transport.js';
+import { loadModelPackage } from '../../adapters/onnx/onnx-scorer.js';
+import type { SqliteEventStore } from '../../adapters/sqlite/sqlite-event-store.js';
+import type { SqliteSyncStore } from '../../adapters/sqlite/sqlite-sync-store.js';
+import type { StoreCatalog } from '../catalog/store-catalog.js';
+import type { Config } from '../config/schema.js';
+import type { MemberEraser } from '../identity/erasure.js';
+import type { RosterVault } from '../identity/roster-vault.js';
+import type { Logger } from '../log.js';
+import type { createMetrics } from '../metrics.js';
+import { PACKAGE_VERSION } from '../package-root.js';
+import type { Clock } from '../ports.js';
+import type { ScorerHolder } from '../scoring/scorer-holder.js';
+import { catalogApplier } from '../sync/catalog-applier.js';
+import { modelApplier } from '../sync/model-applier.js';
+import { rosterApplier } from '../sync/roster-applier.js';
+import { SyncService } from '../sync/sync-service.js';
+
+export interface CloudSyncParts {
+  readonly config: Config;
+  readonly events: SqliteEventStore;
+  readonly store: SqliteSyncStore;
+  readonly transport: HttpCloudTransport | undefined;
+  readonly vault: RosterVault | undefined;
+  readonly eraser: MemberEraser;
+  readonly rotationExponent: number;
+  readonly setCatalog: (catalog: StoreCatalog) => void;
+  readonly scorer: ScorerHolder;
+  readonly metrics: ReturnType<typeof createMetrics>;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+export function cloudSync(parts: CloudSyncParts): SyncService {
+  const { config, log } = parts;
+  const dataDir = resolve(config.data.dir);
+  const syncLog = log.child({ module: 'sync' });
+  const modelLog = log.child({ module: 'model' });
+  return new SyncService({
+    settings: config.cloud,
+    timezone: config.store.timezone,
+    storeId: config.store.id,
+    gatewayVersion: PACKAGE_VERSION,
+    store: parts.store,
+    events: parts.events,
+    transport: parts.transport,
+    appliers: {
+      'roster-delta': rosterApplier({ vault: parts.vault, eraser: parts.eraser, rotationExponent: parts.rotationExponent, log: syncLog }),
+      catalog: catalogApplier({ dataDir, setCatalog: parts.setCatalog, log: syncLog }),
+      model: modelApplier({ dataDir, swap: (files) => parts.scorer.swap(() => loadModelPackage(files, modelLog, { isolate: true })), log: modelLog }),
+    },
+    metrics: parts.metrics,
+    clock: parts.clock,
+    log: syncLog,
+  });
+}

@@ -1,9 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seededRandom } from '../../../gateway/util/seeded-random.js';
 import { freePort } from '../../support/free-port.js';
 import { count, timed, verdict, type Mode, type Part } from '../report.js';
-import { crashSigns, rssBytes, sleep, startGatewayProcess, type GatewayProcess } from '../support/processes.js';
+import { crashSigns, rssBytes, rssParts, sleep, startGatewayProcess, type GatewayProcess } from '../support/processes.js';
 import { pairTablet } from '../support/tablet.js';
 import { Watch } from '../support/watch.js';
 
@@ -31,6 +31,15 @@ function slope(samples: readonly { minute: number; bytes: number }[]): number {
   const sxy = samples.reduce((s, p) => s + (p.minute - mx) * (p.bytes - my), 0);
   const sxx = samples.reduce((s, p) => s + (p.minute - mx) ** 2, 0);
   return ((sxy / sxx) * 60) / 1024 / 1024;
+}
+
+/** Bytes on disk under the data folder: the database, its WAL and whatever else the service keeps. */
+function folderBytes(dir: string): number {
+  try {
+    return readdirSync(dir).reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
+  } catch {
+    return 0;
+  }
 }
 
 function metric(text: string, name: string): number {
@@ -115,12 +124,17 @@ export const soak: Part = {
       // V8's committed heap beside RSS: it tells growth of the JavaScript heap (V8 settling
       // toward its next full collection, or a leak) from growth outside it.
       const heapTotals: number[] = [];
+      // Anonymous against file-backed RSS, and the data folder's size: growth that follows
+      // the database is page cache filling, growth in neither is the process's own.
+      const parts: { anon: number; file: number; disk: number }[] = [];
       try {
         for (let minute = 0; minute <= minutes; minute++) {
           if (minute > 0) await sleep(60_000);
           const bytes = rssBytes(gateway.pid);
           if (bytes === undefined) break;
           samples.push({ minute, bytes });
+          const split = rssParts(gateway.pid);
+          parts.push({ anon: split?.anon ?? 0, file: split?.file ?? 0, disk: folderBytes(join(dir, 'data')) });
           const text = await fetch(`${gateway.httpUrl}/metrics`).then((r) => r.text(), () => '');
           heapTotals.push(metric(text, 'vitrin_process_nodejs_heap_size_total_bytes'));
           if (minute % 5 === 0) mode.progress(`8: minute ${minute}, RSS ${(bytes / 1024 / 1024).toFixed(1)} MB, ${answered()} cards answered by the till`);
@@ -146,6 +160,9 @@ export const soak: Part = {
         `process ${alive ? 'up to the end' : 'GONE'}, crash signs: ${signs.length === 0 ? 'none' : signs.join(', ')}`,
         `per minute (MB): ${samples.map((s) => mb(s.bytes)).join(' ')}`,
         `V8 heap committed per minute (MB): ${heapTotals.map(mb).join(' ')}`,
+        `anonymous RSS per minute (MB): ${parts.map((p) => mb(p.anon)).join(' ')}`,
+        `file-backed RSS per minute (MB): ${parts.map((p) => mb(p.file)).join(' ')}`,
+        `data folder per minute (MB): ${parts.map((p) => mb(p.disk)).join(' ')}`,
       ];
       return { happened: happened.join('; '), status: verdict(alive && signs.length === 0 && perHour < LIMIT_MB_PER_HOUR && steady.length >= 2) };
     });

@@ -230,6 +230,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
     const feedback = new FeedbackIntake({
       bus,
+      subscribe: broker.embedded === undefined,
       topics,
       recent,
       store,
@@ -299,6 +300,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const healthTopic = new HealthPublisher({ bus, topic: topics.health, snapshot: health, everyMs: config.mqtt.healthSeconds * 1000, clock, log: log.child({ module: 'health' }) });
     await stack.start('health', () => healthTopic.start(), () => healthTopic.stop());
     await stack.start('feedback', () => feedback.start(), () => feedback.stop());
+    const embedded = broker.embedded;
+    if (embedded !== undefined) {
+      await stack.start(
+        'feedback intake',
+        async () => embedded.attachIntake((message) => feedback.take(message)),
+        async () => embedded.detachIntake(),
+      );
+    }
     // The radios started early (their failure decides the source); the others start last, into a running pipeline.
     await stack.start('inputs', () => source.start(), () => source.stop());
     const late = choice.source;

@@ -43,6 +43,13 @@ export interface InboundMessage {
   readonly payload: Buffer;
 }
 
+/**
+ * Where a broker in the gateway's own process hands the messages the gateway must not
+ * lose: the sender's acknowledgement (PUBACK) waits until `take` resolves, so a message
+ * the sender may forget is already committed.
+ */
+export type InboundIntake = (message: InboundMessage) => Promise<void>;
+
 /** A radio adapter's condition, for health, readiness and the watchdog. */
 export type RadioState = 'starting' | 'scanning' | 'down' | 'unauthorized' | 'stopped';
 

@@ -6,7 +6,8 @@ import { VitrinError } from '../../gateway/errors.js';
 import type { Logger } from '../../gateway/log.js';
 import { mayPublish, mayRead, maySubscribe, type AccessRules } from '../../gateway/mqtt/access.js';
 import type { BrokerAccess, LoginVerdict } from '../../gateway/mqtt/broker-logins.js';
-import type { Lifecycle } from '../../gateway/ports.js';
+import { topicMatches } from '../../gateway/mqtt/topic-match.js';
+import type { InboundIntake, Lifecycle } from '../../gateway/ports.js';
 
 export interface EmbeddedBrokerTls {
   readonly host: string;
@@ -24,6 +25,12 @@ export interface EmbeddedBrokerOptions {
   readonly tls?: EmbeddedBrokerTls;
   /** Checks every CONNECT, publish, subscription and delivery. Absent: anyone may do anything (tests). */
   readonly access?: BrokerAccess;
+  /**
+   * Topic filter of the publishes the gateway takes in directly (attachIntake) before
+   * their sender's PUBACK, instead of over its own subscription. Until an intake is
+   * attached they wait, unacknowledged.
+   */
+  readonly intakeFilter?: string;
   readonly log: Logger;
 }
 
@@ -63,8 +70,27 @@ export class EmbeddedBroker implements Lifecycle {
   private readonly usernames = new WeakMap<Client, string>();
   /** Connected clients by client id (aedes keeps its own table, but not in its types). */
   private readonly connected = new Map<string, Client>();
+  private intake: InboundIntake | undefined;
+  /** Publishes for the intake that arrived before it was attached, in order. */
+  private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly options: EmbeddedBrokerOptions) {}
+
+  /**
+   * From now on, publishes matching `intakeFilter` go to `intake` first and are
+   * acknowledged to their sender when it resolves; they are still delivered to
+   * subscribers (integrators watching), so the gateway must not subscribe to them as
+   * well. Held publishes are released to it now.
+   */
+  attachIntake(intake: InboundIntake): void {
+    this.intake = intake;
+    for (const release of this.waiting.splice(0)) release();
+  }
+
+  /** Stops handing publishes to the intake (the gateway is stopping); later ones wait and, unacknowledged, are sent again by their senders. */
+  detachIntake(): void {
+    this.intake = undefined;
+  }
 
   async start(): Promise<void> {
     const { host, port, tls, log } = this.options;
@@ -140,10 +166,45 @@ export class EmbeddedBroker implements Lifecycle {
     return { host: address.address, port: address.port };
   }
 
-  /** aedes hooks that apply the core's login and topic rules; none without `access`. */
+  /**
+   * A publish for the intake: handed over when one is attached, else held until then.
+   * `done` lets aedes deliver the message and send the PUBACK; it is called only after
+   * the intake has the message committed. An intake that fails leaves the message
+   * unacknowledged: the connection is closed and the sender sends it again.
+   */
+  private takeIn(client: Client | null, packet: { topic: string; payload: Buffer | string }, done: (err: Error | null) => void): void {
+    const hand = (): void => {
+      const intake = this.intake;
+      if (intake === undefined) {
+        this.waiting.push(hand);
+        return;
+      }
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      intake({ topic: packet.topic, payload }).then(
+        () => done(null),
+        (err: unknown) => {
+          this.options.log.error({ err, clientId: client?.id, topic: packet.topic }, 'the gateway could not take a message in; its sender gets no PUBACK and sends it again');
+          done(new Error('not taken in'));
+        },
+      );
+    };
+    hand();
+  }
+
+  private forIntake(topic: string): boolean {
+    const filter = this.options.intakeFilter;
+    return filter !== undefined && topicMatches(filter, topic);
+  }
+
+  /** aedes hooks that apply the core's login and topic rules, and hand the intake its messages. */
   private guards(): Partial<AedesOptions> {
     const { access, log } = this.options;
-    if (access === undefined) return {};
+    if (access === undefined) {
+      if (this.options.intakeFilter === undefined) return {};
+      return {
+        authorizePublish: (client, packet, done) => (client !== null && this.forIntake(packet.topic) ? this.takeIn(client, packet, done) : done(null)),
+      };
+    }
     const refuse = (client: Client, what: string, topic: string): void => {
       log.warn({ clientId: client.id, topic }, `MQTT ${what} refused: not this client's topic`);
     };
@@ -173,7 +234,7 @@ export class EmbeddedBroker implements Lifecycle {
       // An unauthorised publish closes the connection (MQTT 3.1.1 allows no negative PUBACK); the message goes nowhere.
       authorizePublish: (client, packet, done) => {
         const rules = client === null ? undefined : this.grants.get(client);
-        if (rules !== undefined && mayPublish(rules, packet.topic)) return done(null);
+        if (rules !== undefined && mayPublish(rules, packet.topic)) return this.forIntake(packet.topic) ? this.takeIn(client, packet, done) : done(null);
         if (client !== null) refuse(client, 'publish', packet.topic);
         done(new Error(`not authorised to publish to ${packet.topic}`));
       },

@@ -20,6 +20,11 @@ export type FeedbackOutcome = { readonly ok: true } | { readonly ok: false; read
 
 export interface FeedbackIntakeOptions {
   readonly bus: MessageBus;
+  /**
+   * false: tills' messages come straight from the embedded broker (take), which
+   * acknowledges them only once taken; true (default): from a subscription on the bus.
+   */
+  readonly subscribe?: boolean;
   readonly topics: Topics;
   readonly recent: RecentCards;
   readonly store: EventStore;
@@ -44,7 +49,8 @@ export class FeedbackIntake implements Lifecycle {
   constructor(private readonly options: FeedbackIntakeOptions) {}
 
   async start(): Promise<void> {
-    this.unsubscribe = await this.options.bus.subscribe(this.options.topics.allFeedback, (message) => void this.receive(message));
+    if (this.options.subscribe === false) return;
+    this.unsubscribe = await this.options.bus.subscribe(this.options.topics.allFeedback, (message) => void this.take(message));
   }
 
   stop(): Promise<void> {
@@ -102,7 +108,12 @@ export class FeedbackIntake implements Lifecycle {
     return durable ? { ok: true } : { ok: false, code: 'VITRIN_ERR_STORE_WRITE', message: 'the feedback is taken but not yet on disk (the database is busy or full); it is retried' };
   }
 
-  private async receive(message: InboundMessage): Promise<void> {
+  /**
+   * A till's message on pos/<terminal>/feedback. Resolves once it is applied (committed,
+   * or kept for a retry when the disk is full), so a broker may acknowledge it then;
+   * what was wrong goes back to the till on its errors topic without holding that up.
+   */
+  take(message: InboundMessage): Promise<void> {
     const terminalId = message.topic.split('/').at(-2) ?? '';
     let value: unknown;
     let outcome: FeedbackOutcome;
@@ -112,7 +123,11 @@ export class FeedbackIntake implements Lifecycle {
     } catch {
       outcome = this.refuse('VITRIN_ERR_FEEDBACK_INVALID', 'the feedback is not JSON');
     }
-    if (outcome.ok) return;
+    if (!outcome.ok) void this.answer(terminalId, outcome, value);
+    return Promise.resolve();
+  }
+
+  private async answer(terminalId: string, outcome: Extract<FeedbackOutcome, { ok: false }>, value: unknown): Promise<void> {
     const cardId = (value as { cardId?: unknown } | undefined)?.cardId;
     const error: FeedbackError = {
       schema: 'vitrin.feedback-error/1',

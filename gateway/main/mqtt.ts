@@ -8,6 +8,7 @@ import type { LifecycleStack } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import { embeddedAccessPlan } from '../mqtt/access.js';
 import { BrokerLogins, newGatewayLogin, type GatewayLogin } from '../mqtt/broker-logins.js';
+import { topicsFor } from '../mqtt/topics.js';
 
 /**
  * The gateway's or a receiver's MQTT connection, with a retained `offline` last will on
@@ -38,6 +39,8 @@ export interface BrokerChoice {
   readonly url: string;
   /** The gateway's login to the embedded broker; undefined with an external broker. */
   readonly login?: GatewayLogin;
+  /** The embedded broker, which hands tills' feedback to the gateway before acknowledging it. */
+  readonly embedded?: EmbeddedBroker;
 }
 
 /** The configured broker, or (mqtt.url empty) the embedded one, started on `stack`. */
@@ -52,11 +55,13 @@ export async function startBroker(config: Config, log: Logger, stack: LifecycleS
     ...config.mqtt.embedded,
     ...(tls.cert === '' ? {} : { tls: { host: tls.host, port: tls.port, certFile: tls.cert, keyFile: tls.key } }),
     access: new BrokerLogins(plan, login),
+    // A till may forget its feedback once PUBACKed: the embedded broker acknowledges it only after the gateway has committed it.
+    intakeFilter: topicsFor(config.store.id).allFeedback,
     log: log.child({ module: 'broker' }),
   });
   await stack.start('broker', () => broker.start(), () => broker.stop());
   const { port } = broker.address();
   const listen = config.mqtt.embedded.host;
   const host = listen === '0.0.0.0' ? '127.0.0.1' : listen === '::' ? '::1' : listen;
-  return { url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${port}`, login };
+  return { url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${port}`, login, embedded: broker };
 }

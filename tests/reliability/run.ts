@@ -1,7 +1,8 @@
 // Entry of `npm run test:reliability`, compiled to dist/tests/reliability/run.js and run
 // with plain node. CI mode (the default) fits in about six minutes; `--soak` is the
-// manual mode: an hour of realistic load with the service's memory sampled every minute
-// (`--soak-minutes N` for another length), and every other part run longer. `--only 1,5`
+// manual mode: an hour of realistic load after a half-hour warm-up, with the service's
+// memory sampled every minute (`--soak-minutes N` and `--soak-warmup-minutes N` for
+// other lengths), and every other part run longer. `--only 1,5`
 // runs only those items. Progress goes to stderr; the table goes to stdout; the exit code
 // is 1 when any check failed. RELIABILITY_SEED repeats a run's random choices (each part
 // prints its seed), RELIABILITY_KEEP=1 keeps the temporary folder, RELIABILITY_DISK=fsize

@@ -71,7 +71,10 @@ export class EmbeddedBroker implements Lifecycle {
   /** Connected clients by client id (aedes keeps its own table, but not in its types). */
   private readonly connected = new Map<string, Client>();
   private intake: InboundIntake | undefined;
-  /** Publishes for the intake that arrived before it was attached, in order. */
+  /**
+   * Publishes for the intake that arrived before it was attached, in order. Bounded:
+   * aedes reads a client's next bytes only once the packets of its last read are handled.
+   */
   private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly options: EmbeddedBrokerOptions) {}
@@ -153,6 +156,9 @@ export class EmbeddedBroker implements Lifecycle {
     const servers = this.servers.splice(0);
     const broker = this.broker;
     this.broker = undefined;
+    // Held publishes stay unacknowledged; their senders send them again to the next start.
+    this.intake = undefined;
+    this.waiting.length = 0;
     // close() waits for open connections; the broker closing below ends them.
     const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
     if (broker !== undefined) await new Promise<void>((resolve) => broker.close(() => resolve()));

@@ -1,5 +1,6 @@
-// The composition root: the only place that knows every part, with its pieces in
-// gateway/main/ (sources, roster, broker, receiver mode, cloud sync, HTTP). It builds
+// The composition root: the only module that knows every part and the only one that
+// imports adapters; the core pieces it wires are in gateway/main/ (roster, model, HTTP,
+// cloud sync, config reload, radio watchdogs). It builds
 // the adapters, then the pipeline and the HTTP app, starts them in order and stops
 // them in reverse. Everything else receives what it needs through its constructor.
 
@@ -37,24 +38,248 @@ import { PACKAGE_VERSION } from './package-root.js';
 import { Pipeline } from './pipeline.js';
 import { PresenceTracker } from './presence/tracker.js';
 import { MergedSource } from './ble/merged-source.js';
-import type { RadioWatchdog } from './ble/radio-watchdog.js';
 import { SightingsSource } from './ble/sightings-source.js';
 import { EspresenseSource } from './ble/espresense-source.js';
+import { existsSync, readdirSync } from 'node:fs';
+import { EmbeddedBroker } from '../adapters/mqtt/embedded-broker.js';
+import { MqttBus } from '../adapters/mqtt/mqtt-bus.js';
+import { NobleSource } from '../adapters/ble-noble/noble-source.js';
+import { SimulatedStore } from '../adapters/simulator/simulated-store.js';
+import { SqliteRosterStore } from '../adapters/sqlite/sqlite-roster-store.js';
+import { probeHciSocket } from '../adapters/ble-noble/hci-probe.js';
+import { linuxHost } from '../adapters/host/linux-host.js';
+import { checkModelFile } from '../adapters/onnx/model-report.js';
+import { loadModelPackage, loadOnnxScorer } from '../adapters/onnx/onnx-scorer.js';
+import type { DoctorHost } from './doctor/host.js';
+import { decodeAdvertisement } from './ble/decode.js';
+import { RadioWatchdog } from './ble/radio-watchdog.js';
+import { SightingForwarder } from './ble/sighting-forwarder.js';
+import type { Config } from './config/schema.js';
+import { VitrinError } from './errors.js';
+import type { Roster } from './identity/roster.js';
+import type { Logger } from './log.js';
+import { embeddedAccessPlan } from './mqtt/access.js';
+import { BrokerLogins, newGatewayLogin, type GatewayLogin } from './mqtt/broker-logins.js';
+import type { AdvertisementSource, Clock, RosterStore } from './ports.js';
+import type { ReplayRequest } from './main/types.js';
 import { cloudSync } from './main/cloud-sync.js';
 import { configReloader } from './main/config-reload.js';
 import { startHttp } from './main/http.js';
-import { mqttBus, startBroker } from './main/mqtt.js';
 import { startRadioWatchdogs } from './main/radio-watchdogs.js';
-import { startReceiver } from './main/receiver.js';
 import { startModel } from './main/model.js';
 import { loadRoster } from './main/roster.js';
-import { chooseSource, replaySource, type SourceChoice } from './main/sources.js';
 import type { GatewayOptions, RunningGateway } from './main/types.js';
 
 export type { GatewayOptions, ReplayRequest, RunningGateway } from './main/types.js';
-export { checkModel, doctorHost } from './main/commands.js';
-export { openRosterStore } from './main/roster.js';
-export { openRadio } from './main/sources.js';
+
+/** The roster at rest in the data directory's SQLite file; `vitrin roster import` writes it too. */
+export function openRosterStore(dataDir: string): RosterStore {
+  return new SqliteRosterStore({ dataDir });
+}
+
+/** `vitrin model check`: ONNX Runtime tries the model in a child process, so a file that makes it abort is reported, not fatal. */
+export const checkModel = (file: string, manifestFile?: string): ReturnType<typeof checkModelFile> => checkModelFile(file, manifestFile, { isolate: true });
+
+/** `vitrin doctor`: the machine's answers (Linux facts, and the HCI socket as noble's binding opens it). */
+export function doctorHost(): DoctorHost {
+  return { ...linuxHost(), hciSocket: probeHciSocket };
+}
+
+export interface SourceChoice {
+  /** The simulator or a replay, started last; undefined when the radios are the source. */
+  readonly source?: AdvertisementSource;
+  /** The local adapters, already started, for the watchdog, metrics and readiness. */
+  readonly radios: readonly NobleSource[];
+}
+
+function hasBluetoothAdapter(): boolean {
+  const dir = '/sys/class/bluetooth';
+  return existsSync(dir) && readdirSync(dir).some((name) => name.startsWith('hci'));
+}
+
+function simulatedStore(config: Config, roster: Roster, clock: Clock, log: Logger): SourceChoice {
+  if (config.mode !== 'demo') {
+    throw new VitrinError('VITRIN_ERR_BLE_SOURCE', 'the simulated store runs in demo mode only; set mode: demo, or ble.source: radio');
+  }
+  const source = new SimulatedStore({
+    settings: config.simulator,
+    roster,
+    appUuid: config.identity.appUuid.toLowerCase(),
+    zones: config.zones,
+    receivers: config.receivers,
+    clock,
+    log: log.child({ module: 'simulator' }),
+  });
+  return { source, radios: [] };
+}
+
+/** One local adapter as configured (the first, or the one reporting as `receiverId`), not started: for `vitrin record`. */
+export function openRadio(config: Config, receiverId: string | undefined, log: Logger, clock: Clock = new SystemClock()): NobleSource {
+  const { ble } = config;
+  const index = receiverId === undefined ? 0 : ble.adapters.findIndex((a) => a.receiver === receiverId);
+  const adapter = ble.adapters[index];
+  if (adapter === undefined) throw new VitrinError('VITRIN_ERR_CLI_USAGE', `no adapter in ble.adapters reports as receiver ${receiverId ?? ''}`);
+  return new NobleSource({
+    binding: ble.binding,
+    device: adapter.device,
+    receiverId: adapter.receiver,
+    ...(index === 0 && ble.uart !== '' ? { uart: ble.uart } : {}),
+    overflowBit: config.identity.ios.overflowBit,
+    startTimeoutMs: ble.startTimeoutSeconds * 1000,
+    clock,
+    log: log.child({ module: 'ble', receiver: adapter.receiver }),
+  });
+}
+
+/**
+ * The radio when one is configured or present; otherwise, in demo mode only, the
+ * simulated store. In demo mode a radio that cannot start (no permission, blocked)
+ * falls back to the simulator with a warning, so `npm start` works on any laptop.
+ */
+export async function chooseSource(config: Config, roster: Roster, clock: Clock, log: Logger, stack: LifecycleStack): Promise<SourceChoice> {
+  const { ble } = config;
+  if (ble.source === 'simulator') return simulatedStore(config, roster, clock, log);
+  const present = ble.uart !== '' || hasBluetoothAdapter();
+  if (ble.source === 'auto' && !present) {
+    if (config.mode === 'demo') return simulatedStore(config, roster, clock, log);
+    throw new VitrinError('VITRIN_ERR_BLE_ADAPTER', 'no Bluetooth adapter found (/sys/class/bluetooth is empty): plug one in, check `rfkill list`, or set ble.uart');
+  }
+  const radios = ble.adapters.map((adapter) => openRadio(config, adapter.receiver, log, clock));
+  try {
+    for (const radio of radios) await stack.start(`radio ${radio.receiverId}`, () => radio.start(), () => radio.stop());
+  } catch (err) {
+    if (!(config.mode === 'demo' && ble.source === 'auto' && err instanceof VitrinError)) throw err;
+    await Promise.allSettled(radios.map((radio) => radio.stop()));
+    log.warn({ code: err.code, reason: err.message }, 'the Bluetooth adapter cannot be used; demo mode falls back to the simulated store');
+    return simulatedStore(config, roster, clock, log);
+  }
+  return { radios };
+}
+
+export function replaySource(request: ReplayRequest, roster: Roster, config: Config, clock: ReplayClock, log: Logger): ReplaySource {
+  // The summary's own resolver: the same roster and rule as the pipeline's, counting members without touching it.
+  const resolver = new Resolver(roster, config.identity.appUuid.toLowerCase());
+  const observer = request.observer;
+  return new ReplaySource({
+    file: request.file,
+    receiverId: request.receiverId,
+    speed: request.speed,
+    clock,
+    log: log.child({ module: 'replay' }),
+    ...(observer === undefined
+      ? {}
+      : {
+          observer: {
+            record: (kind, index) => observer.record(kind, index),
+            report: (report, ad) => {
+              const frame = decodeAdvertisement(ad.data);
+              const resolution = frame === undefined ? undefined : resolver.resolve(frame, ad.receivedAt);
+              observer.report(report, resolution?.status === 'member' ? resolution.member.id : undefined);
+            },
+          },
+        }),
+  });
+}
+
+/**
+ * The gateway's or a receiver's MQTT connection, with a retained `offline` last will on
+ * `willTopic`. `login`: the gateway's own login to its embedded broker.
+ */
+export function mqttBus(config: Config, url: string, willTopic: string, log: Logger, login?: GatewayLogin): MqttBus {
+  const { clientId, username, password, tls } = config.mqtt;
+  // Receiver boxes share the gateway's broker; one client id for all would throw each other off.
+  const ownClientId = config.ble.mode === 'receiver' ? `${clientId}-${config.ble.adapters[0]!.receiver}` : clientId;
+  const credentials = login ?? (username === '' ? undefined : { username, password });
+  return new MqttBus({
+    url,
+    clientId: ownClientId,
+    ...(credentials === undefined ? {} : { username: credentials.username, password: credentials.password }),
+    ...(tls.ca === '' || login !== undefined ? {} : { caFile: tls.ca }),
+    protocolVersion: config.mqtt.protocolVersion,
+    will: { topic: willTopic, payload: 'offline', qos: 1, retain: true },
+    log: log.child({ module: 'mqtt' }),
+    connectTimeoutMs: 10_000,
+    reconnectPeriodMs: 2_000,
+    // The gateway's session outlives a crash or a restart: feedback a till sent meanwhile waits at the broker.
+    persistentSession: config.ble.mode !== 'receiver',
+  });
+}
+
+export interface BrokerChoice {
+  /** Where the gateway's own client connects. */
+  readonly url: string;
+  /** The gateway's login to the embedded broker; undefined with an external broker. */
+  readonly login?: GatewayLogin;
+  /** The embedded broker, which hands tills' feedback to the gateway before acknowledging it. */
+  readonly embedded?: EmbeddedBroker;
+}
+
+/** The configured broker, or (mqtt.url empty) the embedded one, started on `stack`. */
+export async function startBroker(config: Config, log: Logger, stack: LifecycleStack): Promise<BrokerChoice> {
+  if (config.mqtt.url !== '') return { url: config.mqtt.url };
+  // Logins and topic rules from config; the gateway itself logs in with a password made up for this run.
+  const plan = embeddedAccessPlan(config);
+  if (plan.warning !== undefined) log.warn({ anonymous: plan.anonymous }, plan.warning);
+  const login = newGatewayLogin(config.mqtt.clientId);
+  const { tls } = config.mqtt;
+  const broker = new EmbeddedBroker({
+    ...config.mqtt.embedded,
+    ...(tls.cert === '' ? {} : { tls: { host: tls.host, port: tls.port, certFile: tls.cert, keyFile: tls.key } }),
+    access: new BrokerLogins(plan, login),
+    // A till may forget its feedback once PUBACKed: the embedded broker acknowledges it only after the gateway has committed it.
+    intakeFilter: topicsFor(config.store.id).allFeedback,
+    log: log.child({ module: 'broker' }),
+  });
+  await stack.start('broker', () => broker.start(), () => broker.stop());
+  const { port } = broker.address();
+  const listen = config.mqtt.embedded.host;
+  const host = listen === '0.0.0.0' ? '127.0.0.1' : listen === '::' ? '::1' : listen;
+  return { url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${port}`, login, embedded: broker };
+}
+
+export async function startReceiver(config: Config, env: NodeJS.ProcessEnv, log: Logger): Promise<RunningGateway> {
+  if (config.mqtt.url === '') throw new VitrinError('VITRIN_ERR_RECEIVER_MODE', "receiver mode needs mqtt.url: the main gateway's broker");
+  const clock = new SystemClock();
+  const topics = topicsFor(config.store.id);
+  const stateTopic = `${topics.base}receivers/${config.ble.adapters[0]!.receiver}/state`;
+  const stack = new LifecycleStack(log.child({ module: 'lifecycle' }));
+  const notifier = new SdNotifier({ env, log: log.child({ module: 'systemd' }) });
+  try {
+    const bus = mqttBus(config, config.mqtt.url, stateTopic, log);
+    await stack.start('mqtt', () => bus.start(), () => bus.publish(stateTopic, 'offline', { qos: 1, retain: true }).then(() => bus.stop()));
+    await bus.publish(stateTopic, 'online', { qos: 1, retain: true });
+    const radios = config.ble.adapters.map((adapter) => openRadio(config, adapter.receiver, log, clock));
+    const source = new MergedSource(radios);
+    const forwarder = new SightingForwarder({ source, bus, topic: topics.sightings, appUuid: config.identity.appUuid.toLowerCase(), clock, log: log.child({ module: 'forwarder' }) });
+    await stack.start('inputs', () => source.start(), () => source.stop());
+    await stack.start('forwarder', () => forwarder.start(), () => forwarder.stop());
+    for (const radio of radios) {
+      await stack.start(`radio ${radio.receiverId}`, () => radio.start(), () => radio.stop());
+      const watchdog = new RadioWatchdog({ radio, silenceMs: config.ble.watchdogSeconds * 1000, clock, log: log.child({ module: 'ble-watchdog' }) });
+      radio.onAdvertisement(() => watchdog.heard());
+      await stack.start(`watchdog ${radio.receiverId}`, () => watchdog.start(), () => watchdog.stop());
+    }
+    notifier.ready('receiver: forwarding sightings');
+    notifier.startWatchdog(() => bus.isConnected());
+    log.info({ mqtt: config.mqtt.url, receivers: radios.map((r) => r.receiverId) }, 'Vitrin receiver is forwarding sightings');
+    return {
+      log,
+      httpUrl: '',
+      mqttUrl: config.mqtt.url,
+      simulated: false,
+      stop: async () => {
+        notifier.stopping();
+        notifier.stopWatchdog();
+        await stack.stopAll();
+        notifier.close();
+      },
+    };
+  } catch (err) {
+    await stack.stopAll();
+    notifier.close();
+    throw err;
+  }
+}
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { config } = options.loaded;
@@ -77,7 +302,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const syncStore = new SqliteSyncStore({ dataDir: resolve(config.data.dir), log: log.child({ module: 'sync' }) });
     await stack.start('sync store', () => syncStore.start(), () => syncStore.stop());
 
-    const { roster, inMemory, vault } = await loadRoster(config, env, clock, log, stack);
+    const { roster, inMemory, vault } = await loadRoster(config, openRosterStore, env, clock, log, stack);
     const members = new Resolver(roster, config.identity.appUuid.toLowerCase(), { clock });
     const directory = new MemberDirectory(members, inMemory, vault);
     await stack.start('resolver', () => members.start(), () => members.stop());
@@ -98,6 +323,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
     const { scorer, reloadModel } = await startModel(
       config,
+      // ONNX Runtime first tries each new model in a child process: a file that makes it abort is refused, not fatal.
+      (dir, modelLog) => loadOnnxScorer(dir, modelLog, { isolate: true }),
       (model) => {
         status.updateModel(model);
         metrics.model.reset();
@@ -212,7 +439,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const setCatalog = (next: StoreCatalog) => {
       catalog = next;
     };
-    const sync = cloudSync({ config, events: store, store: syncStore, transport: cloud, vault, eraser, rotationExponent: roster.rotationExponent, setCatalog, scorer, metrics, clock, log });
+    const sync = cloudSync({ config, events: store, store: syncStore, transport: cloud, loadModel: (files, modelLog) => loadModelPackage(files, modelLog, { isolate: true }), vault, eraser, rotationExponent: roster.rotationExponent, setCatalog, scorer, metrics, clock, log });
     const requests = new RequestRouter({
       bus,
       topics,

@@ -2,10 +2,6 @@
 // models down, each applied through the part that owns it.
 
 import { resolve } from 'node:path';
-import type { HttpCloudTransport } from '../../adapters/cloud-http/http-cloud-transport.js';
-import { loadModelPackage } from '../../adapters/onnx/onnx-scorer.js';
-import type { SqliteEventStore } from '../../adapters/sqlite/sqlite-event-store.js';
-import type { SqliteSyncStore } from '../../adapters/sqlite/sqlite-sync-store.js';
 import type { StoreCatalog } from '../catalog/store-catalog.js';
 import type { Config } from '../config/schema.js';
 import type { MemberEraser } from '../identity/erasure.js';
@@ -13,8 +9,10 @@ import type { RosterVault } from '../identity/roster-vault.js';
 import type { Logger } from '../log.js';
 import type { createMetrics } from '../metrics.js';
 import { PACKAGE_VERSION } from '../package-root.js';
-import type { Clock } from '../ports.js';
-import type { ScorerHolder } from '../scoring/scorer-holder.js';
+import type { Clock, EventStore } from '../ports.js';
+import type { ScorerHolder, StoppableScorer } from '../scoring/scorer-holder.js';
+import type { ModelFiles } from '../sync/model-applier.js';
+import type { CloudTransport, SyncStore } from '../sync/sync-ports.js';
 import { catalogApplier } from '../sync/catalog-applier.js';
 import { modelApplier } from '../sync/model-applier.js';
 import { rosterApplier } from '../sync/roster-applier.js';
@@ -22,9 +20,11 @@ import { SyncService } from '../sync/sync-service.js';
 
 export interface CloudSyncParts {
   readonly config: Config;
-  readonly events: SqliteEventStore;
-  readonly store: SqliteSyncStore;
-  readonly transport: HttpCloudTransport | undefined;
+  readonly events: EventStore;
+  readonly store: SyncStore;
+  readonly transport: CloudTransport | undefined;
+  /** Opens a delivered model package (ONNX Runtime, in a child process first). */
+  readonly loadModel: (files: ModelFiles, log: Logger) => Promise<StoppableScorer>;
   readonly vault: RosterVault | undefined;
   readonly eraser: MemberEraser;
   readonly rotationExponent: number;
@@ -51,7 +51,7 @@ export function cloudSync(parts: CloudSyncParts): SyncService {
     appliers: {
       'roster-delta': rosterApplier({ vault: parts.vault, eraser: parts.eraser, rotationExponent: parts.rotationExponent, log: syncLog }),
       catalog: catalogApplier({ dataDir, setCatalog: parts.setCatalog, log: syncLog }),
-      model: modelApplier({ dataDir, swap: (files) => parts.scorer.swap(() => loadModelPackage(files, modelLog, { isolate: true })), log: modelLog }),
+      model: modelApplier({ dataDir, swap: (files) => parts.scorer.swap(() => parts.loadModel(files, modelLog)), log: modelLog }),
     },
     metrics: parts.metrics,
     clock: parts.clock,

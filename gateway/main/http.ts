@@ -1,8 +1,6 @@
 // The HTTP app as the running gateway serves it: metrics and readiness, the advisor
 // tablets' page and feedback, and the admin API and page.
 
-import type { NobleSource } from '../../adapters/ble-noble/noble-source.js';
-import type { MqttBus } from '../../adapters/mqtt/mqtt-bus.js';
 import type { TabletRegistry } from '../advisor/tablets.js';
 import type { MergedSource } from '../ble/merged-source.js';
 import type { FeedbackIntake } from '../cards/feedback-intake.js';
@@ -17,7 +15,7 @@ import type { Logger, RecentProblems } from '../log.js';
 import type { createMetrics } from '../metrics.js';
 import type { Topics } from '../mqtt/topics.js';
 import { PACKAGE_VERSION } from '../package-root.js';
-import type { Clock } from '../ports.js';
+import type { Clock, MessageBus, RadioControl } from '../ports.js';
 import type { PresenceTracker } from '../presence/tracker.js';
 import type { ScorerHolder } from '../scoring/scorer-holder.js';
 import type { SyncService } from '../sync/sync-service.js';
@@ -31,11 +29,11 @@ export interface HttpParts {
   readonly tablets: TabletRegistry;
   readonly live: LiveFeed;
   readonly feedback: FeedbackIntake;
-  readonly bus: MqttBus;
+  readonly bus: MessageBus;
   readonly topics: Topics;
   readonly eraseMember: (memberId: string, requestId: string | undefined) => Promise<ErasureReceipt>;
   readonly reloadModel: () => Promise<unknown>;
-  readonly radios: readonly NobleSource[];
+  readonly radios: readonly RadioControl[];
   readonly source: MergedSource;
   readonly members: Resolver;
   readonly tracker: PresenceTracker;

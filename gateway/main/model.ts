@@ -2,13 +2,12 @@
 // reload when store IT replaces the package in model.dir.
 
 import { isAbsolute, join, resolve } from 'node:path';
-import { loadOnnxScorer } from '../../adapters/onnx/onnx-scorer.js';
 import type { Config } from '../config/schema.js';
 import type { LifecycleStack } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import type { ModelIdentity } from '../ports.js';
-import { ScorerHolder } from '../scoring/scorer-holder.js';
+import { ScorerHolder, type StoppableScorer } from '../scoring/scorer-holder.js';
 import { forgetSyncedModel, loadStartModel } from '../sync/model-applier.js';
 
 export interface StartedModel {
@@ -21,11 +20,17 @@ function modelDir(dir: string): string {
   return isAbsolute(dir) ? dir : join(PACKAGE_ROOT, dir);
 }
 
-export async function startModel(config: Config, onSwap: (model: ModelIdentity) => void, log: Logger, stack: LifecycleStack): Promise<StartedModel> {
+/** `loadPackage`: opens the model package in a folder (ONNX Runtime, in a child process first). */
+export async function startModel(
+  config: Config,
+  loadPackage: (dir: string, log: Logger) => Promise<StoppableScorer>,
+  onSwap: (model: ModelIdentity) => void,
+  log: Logger,
+  stack: LifecycleStack,
+): Promise<StartedModel> {
   const modelLog = log.child({ module: 'model' });
   const dataDir = resolve(config.data.dir);
-  // ONNX Runtime first tries each new model in a child process: a file that makes it abort is refused, not fatal.
-  const load = (dir: string) => loadOnnxScorer(dir, modelLog, { isolate: true });
+  const load = (dir: string) => loadPackage(dir, modelLog);
   const scorer = new ScorerHolder(await loadStartModel(dataDir, modelDir(config.model.dir), load, modelLog), modelLog, onSwap);
   stack.onStop('model', () => scorer.stop());
   const reloadModel = async () => {

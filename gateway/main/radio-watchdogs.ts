@@ -1,14 +1,16 @@
 // One watchdog per local adapter: a radio silent for ble.watchdogSeconds is restarted.
 
-import type { NobleSource } from '../../adapters/ble-noble/noble-source.js';
 import { RadioWatchdog, type WatchdogAction } from '../ble/radio-watchdog.js';
 import type { Config } from '../config/schema.js';
 import type { LifecycleStack } from '../lifecycle.js';
 import type { Logger } from '../log.js';
-import type { Clock } from '../ports.js';
+import type { Advertisement, Clock, RadioControl } from '../ports.js';
+
+/** A local adapter: its controls, and its adverts to tell silence from a quiet store. */
+export type WatchedRadio = RadioControl & { onAdvertisement(listener: (ad: Advertisement) => void): unknown };
 
 export async function startRadioWatchdogs(
-  radios: readonly NobleSource[],
+  radios: readonly WatchedRadio[],
   config: Config,
   onAction: (receiverId: string, action: WatchdogAction) => void,
   clock: Clock,

@@ -2,7 +2,6 @@
 // seeded demo members in demo mode.
 
 import { resolve } from 'node:path';
-import { SqliteRosterStore } from '../../adapters/sqlite/sqlite-roster-store.js';
 import type { Config } from '../config/schema.js';
 import { VitrinError } from '../errors.js';
 import { demoRoster } from '../identity/demo-roster.js';
@@ -13,11 +12,6 @@ import type { Member, MemberIdentity, Roster } from '../identity/roster.js';
 import type { LifecycleStack } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import type { Clock, RosterStore } from '../ports.js';
-
-/** The roster at rest in the data directory's SQLite file; `vitrin roster import` writes it too. */
-export function openRosterStore(dataDir: string): RosterStore {
-  return new SqliteRosterStore({ dataDir });
-}
 
 export interface LoadedRoster {
   readonly roster: Roster;
@@ -30,7 +24,14 @@ export interface LoadedRoster {
  * The stored roster, opened with the roster key; demo mode adds its seeded members.
  * Outside demo mode the key is required: identity keys are never kept in the clear.
  */
-export async function loadRoster(config: Config, env: NodeJS.ProcessEnv, clock: Clock, log: Logger, stack: LifecycleStack): Promise<LoadedRoster> {
+export async function loadRoster(
+  config: Config,
+  openStore: (dataDir: string) => RosterStore,
+  env: NodeJS.ProcessEnv,
+  clock: Clock,
+  log: Logger,
+  stack: LifecycleStack,
+): Promise<LoadedRoster> {
   const key = loadRosterKey(env);
   const demo = config.mode === 'demo';
   if (key === undefined && !demo) {
@@ -40,7 +41,7 @@ export async function loadRoster(config: Config, env: NodeJS.ProcessEnv, clock: 
   let vault: RosterVault | undefined;
   let k = config.identity.rotationExponent;
   if (key !== undefined) {
-    const store = openRosterStore(resolve(config.data.dir));
+    const store = openStore(resolve(config.data.dir));
     await stack.start('roster store', () => store.start(), () => store.stop());
     vault = new RosterVault({ store, cipher: new RosterCipher(key), clock, log: log.child({ module: 'roster' }) });
     stored = vault.loadAll();

@@ -35,14 +35,14 @@ interface Visit {
   readonly leftAt: number;
 }
 
-/** Visits that ended in [hourStart, hourStart + 1 h): each `left` paired with the member's last entered-store before it. */
-function visitsEnded(events: readonly StoredEvent[], hourStart: number): Visit[] {
+/** Visits that ended in [hourStart, hourEnd): each `left` paired with the member's last entered-store before it. */
+function visitsEnded(events: readonly StoredEvent[], hourStart: number, hourEnd: number): Visit[] {
   const entered = new Map<string, number>();
   const visits: Visit[] = [];
   for (const e of events) {
     if (e.memberId === undefined) continue;
     if (e.type === 'entered-store') entered.set(e.memberId, e.at);
-    if (e.type === 'left' && e.at >= hourStart && e.at < hourStart + HOUR_MS) {
+    if (e.type === 'left' && e.at >= hourStart && e.at < hourEnd) {
       const start = entered.get(e.memberId);
       if (start !== undefined) visits.push({ memberId: e.memberId, enteredAt: start, leftAt: e.at });
       entered.delete(e.memberId);
@@ -52,11 +52,11 @@ function visitsEnded(events: readonly StoredEvent[], hourStart: number): Visit[]
 }
 
 /**
- * The summary of one hour and the visits without purchase that ended in it.
+ * The summary of one hour of the store's local time and the visits without purchase that ended in it.
  * `events`: every stored event from hourStart - VISIT_LOOKBACK_MS to the hour's end, oldest first.
+ * `hourEnd` is an hour later except across a half-hour clock change (local-clock.ts, nextLocalHour).
  */
-export function summarizeHour(events: readonly StoredEvent[], hourStart: number, storeId: string): DerivedEvent[] {
-  const hourEnd = hourStart + HOUR_MS;
+export function summarizeHour(events: readonly StoredEvent[], hourStart: number, storeId: string, hourEnd = hourStart + HOUR_MS): DerivedEvent[] {
   const inHour = events.filter((e) => e.at >= hourStart && e.at < hourEnd);
   const members = new Set<string>();
   const treated = new Set<string>();
@@ -85,7 +85,7 @@ export function summarizeHour(events: readonly StoredEvent[], hourStart: number,
       if (action === 'purchased' && e.memberId !== undefined) purchasers.add(e.memberId);
     }
   }
-  const ended = visitsEnded(events, hourStart);
+  const ended = visitsEnded(events, hourStart, hourEnd);
   const totalSeconds = ended.reduce((sum, v) => sum + (v.leftAt - v.enteredAt) / 1000, 0);
   const treatedRate = rate(treated, purchasers);
   const holdoutRate = rate(heldOut, purchasers);

@@ -4,6 +4,7 @@ import { VitrinError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics, SyncProbe } from '../metrics.js';
 import type { Clock, EventStore, Lifecycle } from '../ports.js';
+import { localHourStart, nextLocalHour } from '../util/local-clock.js';
 import type { BackoffSettings } from './backoff.js';
 import { cloudConfigProblems, type CloudConfig } from './cloud-config.js';
 import { CronJobs } from './cron-jobs.js';
@@ -190,18 +191,21 @@ export class SyncService implements Lifecycle {
 
   /** Summaries of every complete hour not yet summarised, from the stored events; returns how many records were written. */
   private async summarize(): Promise<number> {
-    const { store, clock, storeId, settings, log } = this.options;
+    const { store, clock, storeId, settings, timezone, log } = this.options;
     const now = clock.now();
-    const thisHour = Math.floor(now / HOUR_MS) * HOUR_MS;
+    // Hours of the store's local time, so that a store at +5:30 gets 14:00-15:00, not 14:30-15:30.
+    const thisHour = localHourStart(now, timezone);
     const earliest = thisHour - settings.retentionDays * DAY_MS;
     const saved = Number(store.state('summary.nextHour'));
-    // The first run starts at the oldest stored event, at most a day back.
-    const first = Number.isFinite(saved) && saved > 0 ? saved : Math.max(Math.floor((store.oldestEventAt() ?? now) / HOUR_MS) * HOUR_MS, thisHour - DAY_MS);
+    // The first run starts at the oldest stored event, at most a day back. A saved boundary
+    // is kept as it is, so a gateway whose zone or summary rule changed leaves no gap and
+    // counts nothing twice: its first period runs to the next local hour.
+    const first = Number.isFinite(saved) && saved > 0 ? saved : Math.max(localHourStart(store.oldestEventAt() ?? now, timezone), thisHour - DAY_MS);
     let written = 0;
     let hours = 0;
-    for (let hour = Math.max(first, earliest); hour + HOUR_MS <= now - SETTLE_MS; hour += HOUR_MS) {
-      const events = store.eventsBetween(hour - VISIT_LOOKBACK_MS, hour + HOUR_MS);
-      written += store.appendDerived(summarizeHour(events, hour, storeId), { name: 'summary.nextHour', value: String(hour + HOUR_MS) });
+    for (let hour = Math.max(first, earliest), end = nextLocalHour(hour, timezone); end <= now - SETTLE_MS; hour = end, end = nextLocalHour(hour, timezone)) {
+      const events = store.eventsBetween(hour - VISIT_LOOKBACK_MS, end);
+      written += store.appendDerived(summarizeHour(events, hour, storeId, end), { name: 'summary.nextHour', value: String(end) });
       hours += 1;
       await yieldToLoop();
     }

@@ -50,3 +50,24 @@ function format(at: number, timezone: string): LocalTime {
     date: `${parts.get('year')}-${parts.get('month')}-${parts.get('day')}`,
   };
 }
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The start of the store's local hour that holds `at` (ms). In most zones that is a UTC
+ * hour too; in India (+5:30), Nepal (+5:45), Newfoundland (-3:30) or Adelaide (+9:30)
+ * it is not, and a summary of 09:00-10:00 UTC there would cut every local hour in two.
+ */
+export function localHourStart(at: number, timezone: string): number {
+  const { minutes } = localClock(at, timezone);
+  return at - (minutes % 60) * 60_000 - (((at % 60_000) + 60_000) % 60_000);
+}
+
+/**
+ * The local hour boundary after `hourStart`: an hour later, except where a clock change
+ * of half an hour (Lord Howe Island) makes that local hour half an hour long or one and a half.
+ */
+export function nextLocalHour(hourStart: number, timezone: string): number {
+  const next = localHourStart(hourStart + HOUR_MS, timezone);
+  return next > hourStart ? next : hourStart + HOUR_MS;
+}

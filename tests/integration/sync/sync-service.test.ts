@@ -24,7 +24,7 @@ describe('sync jobs: catch-up after downtime', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vitrin-sync-service-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function gatewayParts(dataDir: string, clock: FakeClock, cloud: Partial<ReturnType<typeof testConfig>['cloud']> = {}) {
+  async function gatewayParts(dataDir: string, clock: FakeClock, cloud: Partial<ReturnType<typeof testConfig>['cloud']> = {}, timezone = 'Europe/Istanbul') {
     const events = new SqliteEventStore({ dataDir, log, clock });
     const store = new SqliteSyncStore({ dataDir, log });
     await events.start();
@@ -34,7 +34,7 @@ describe('sync jobs: catch-up after downtime', () => {
     const settings = { ...testConfig().cloud, summaryCron: '0 0 0 1 1 *', purgeCron: '0 0 0 1 1 *', uplinkCron: '0 0 0 1 1 *', ...cloud };
     const service = new SyncService({
       settings,
-      timezone: 'Europe/Istanbul',
+      timezone,
       storeId: 'kadikoy-01',
       gatewayVersion: 'test',
       store,
@@ -89,6 +89,27 @@ describe('sync jobs: catch-up after downtime', () => {
     expect(await third.service.summarizeNow()).toBe(0);
     expect(third.events.recentEvents(100).filter((e) => e.type === 'hourly-summary')).toHaveLength(4);
     await third.stop();
+  });
+
+  it("summarises the store's local hours in a half-hour time zone (Asia/Kolkata, +5:30)", async () => {
+    const clock = new FakeClock(Date.UTC(2026, 10, 23, 7, 0)); // 12:30 local
+    const parts = await gatewayParts(join(dir, 'kolkata'), clock, {}, 'Asia/Kolkata');
+    // One visit ends at 13:50 local (08:20 UTC), another at 14:10 local (08:40 UTC).
+    for (const [memberId, leftAt] of [['m-1', Date.UTC(2026, 10, 23, 8, 20)], ['m-2', Date.UTC(2026, 10, 23, 8, 40)]] as const) {
+      parts.events.append({ type: 'entered-store', memberId, at: leftAt - 15 * 60_000, payload: {} });
+      parts.events.append({ type: 'left', memberId, at: leftAt, payload: {} });
+    }
+    parts.events.flush();
+    clock.advance(165 * 60_000); // 15:15 local
+    await parts.service.start();
+    await parts.service.summarizeNow();
+    const summaries = parts.events.recentEvents(100).filter((e) => e.type === 'hourly-summary').reverse();
+    // From the oldest event's hour (13:35 local): 13:00-14:00 and 14:00-15:00 local, each holding one visit's end.
+    expect(summaries.map((e) => [e.payload.hourStart, e.payload.hourEnd])).toEqual(
+      [[7, 30, 8, 30], [8, 30, 9, 30]].map(([h0, m0, h1, m1]) => [new Date(Date.UTC(2026, 10, 23, h0, m0)).toISOString(), new Date(Date.UTC(2026, 10, 23, h1, m1)).toISOString()]),
+    );
+    expect(summaries.map((e) => (e.payload.dwell as { visitsEnded: number }).visitsEnded)).toEqual([1, 1]);
+    await parts.stop();
   });
 
   it('with sync off, keeps the outbox under its cap and counts what it dropped', async () => {

@@ -90,8 +90,6 @@ export class ReplaySource implements AdvertisementSource {
       const ad = advertisementOf(timed.report, receiverId, timed.timestampMs);
       observer?.report(timed.report, ad);
       reports++;
-      // Fragments of a longer extended advertisement are counted, not decoded: their AD structures may be cut mid-way.
-      if (timed.report.dataStatus === 'incomplete') continue;
       for (const listener of this.listeners) listener(ad);
     }
     const problem = capture.problem();

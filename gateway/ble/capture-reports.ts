@@ -1,4 +1,5 @@
 import { eventOf, type BtsnoopCapture, type BtsnoopProblem } from './btsnoop.js';
+import { ExtendedFragments } from './extended-fragments.js';
 import { parseHciEvent, type AdvertisingReport } from './hci-events.js';
 
 export interface TimedReport {
@@ -21,11 +22,13 @@ export interface ReplayObserver {
 }
 
 /**
- * The advertising reports in a capture, in file order. `onRecord` hears about every
- * record, so counts include what carries no report; reading stops at the first
- * corrupt record (the capture's `problem()` then says which).
+ * The advertising reports in a capture, in file order, the fragments of a long extended
+ * advertisement joined into one report at its last fragment (extended-fragments.ts).
+ * `onRecord` hears about every record, so counts include what carries no report;
+ * reading stops at the first corrupt record (the capture's `problem()` then says which).
  */
 export function* captureReports(capture: BtsnoopCapture, onRecord: (kind: RecordKind, index: number) => void): Generator<TimedReport> {
+  const fragments = new ExtendedFragments();
   for (const record of capture.records) {
     const event = eventOf(capture.datalink, record);
     if (event === undefined) {
@@ -38,6 +41,9 @@ export function* captureReports(capture: BtsnoopCapture, onRecord: (kind: Record
       continue;
     }
     onRecord(parsed.reports.length === 0 ? 'other' : 'advertising', record.index);
-    for (const report of parsed.reports) yield { recordIndex: record.index, timestampMs: record.timestampMs, report };
+    for (const report of parsed.reports) {
+      const whole = fragments.push(report);
+      if (whole !== undefined) yield { recordIndex: record.index, timestampMs: record.timestampMs, report: whole };
+    }
   }
 }

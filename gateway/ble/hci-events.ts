@@ -24,6 +24,8 @@ export interface AdvertisingReport {
   readonly rssi: number | undefined;
   /** Extended only: the advertiser's TX power in dBm, when known. */
   readonly txPower?: number;
+  /** Extended only: the Advertising_SID (0-15), when the advertiser gave one. */
+  readonly sid?: number;
   readonly dataStatus: DataStatus;
   /** A view into the event, not a copy. */
   readonly data: Uint8Array;
@@ -82,6 +84,8 @@ function legacyReports(d: Uint8Array, start: number, end: number): HciEventResul
 }
 
 const EXTENDED_HEADER = 24;
+/** Advertising_SID 0xFF: no ADI field in the advertisement. */
+const NO_SID = 0xff;
 
 function extendedReports(d: Uint8Array, start: number, end: number): HciEventResult {
   const count = d[start]!;
@@ -94,12 +98,14 @@ function extendedReports(d: Uint8Array, start: number, end: number): HciEventRes
     if (at + EXTENDED_HEADER + length > end) return { ok: false, reason: `extended report ${i} is cut short` };
     const eventType = d[at]! | (d[at + 1]! << 8);
     const txPower = optionalDbm(d[at + 12]!);
+    const sid = d[at + 11]!;
     reports.push({
       kind: 'extended',
       eventType,
       addressType: addressType(d[at + 2]!),
       address: readAddress(d, at + 3),
       ...(txPower === undefined ? {} : { txPower }),
+      ...(sid === NO_SID ? {} : { sid }),
       rssi: optionalDbm(d[at + 13]!),
       dataStatus: DATA_STATUS[(eventType >> 5) & 0x03]!,
       data: d.subarray(at + EXTENDED_HEADER, at + EXTENDED_HEADER + length),
@@ -167,7 +173,7 @@ export function encodeLegacyReport(report: EncodableReport): Uint8Array {
 }
 
 /** One extended report event (legacy PDU bit clear unless the event type sets it), H4 framed. */
-export function encodeExtendedReport(report: EncodableReport & { readonly txPower?: number }): Uint8Array {
+export function encodeExtendedReport(report: EncodableReport & { readonly txPower?: number; readonly sid?: number }): Uint8Array {
   const data = report.data.subarray(0, 229);
   const out = new Uint8Array(1 + 2 + 2 + EXTENDED_HEADER + data.length);
   out.set([HCI_EVENT_PACKET, HCI_LE_META_EVENT, out.length - 3, LE_EXTENDED_ADVERTISING_REPORT, 1]);
@@ -178,7 +184,7 @@ export function encodeExtendedReport(report: EncodableReport & { readonly txPowe
   writeAddress(out, at + 3, report.address);
   out[at + 9] = 0x01; // primary PHY: LE 1M
   out[at + 10] = 0x00; // no secondary PHY
-  out[at + 11] = 0xff; // no advertising SID
+  out[at + 11] = report.sid ?? NO_SID;
   out[at + 12] = report.txPower === undefined ? NOT_AVAILABLE : report.txPower & 0xff;
   out[at + 13] = report.rssi === undefined ? NOT_AVAILABLE : report.rssi & 0xff;
   out[at + 16] = 0x00;

@@ -85,7 +85,7 @@ export function doctorHost(): DoctorHost {
   return { ...linuxHost(), hciSocket: probeHciSocket };
 }
 
-export interface SourceChoice {
+interface SourceChoice {
   /** The simulator or a replay, started last; undefined when the radios are the source. */
   readonly source?: AdvertisementSource;
   /** The local adapters, already started, for the watchdog, metrics and readiness. */
@@ -136,7 +136,7 @@ export function openRadio(config: Config, receiverId: string | undefined, log: L
  * simulated store. In demo mode a radio that cannot start (no permission, blocked)
  * falls back to the simulator with a warning, so `npm start` works on any laptop.
  */
-export async function chooseSource(config: Config, roster: Roster, clock: Clock, log: Logger, stack: LifecycleStack): Promise<SourceChoice> {
+async function chooseSource(config: Config, roster: Roster, clock: Clock, log: Logger, stack: LifecycleStack): Promise<SourceChoice> {
   const { ble } = config;
   if (ble.source === 'simulator') return simulatedStore(config, roster, clock, log);
   const present = ble.uart !== '' || hasBluetoothAdapter();
@@ -156,7 +156,7 @@ export async function chooseSource(config: Config, roster: Roster, clock: Clock,
   return { radios };
 }
 
-export function replaySource(request: ReplayRequest, roster: Roster, config: Config, clock: ReplayClock, log: Logger): ReplaySource {
+function replaySource(request: ReplayRequest, roster: Roster, config: Config, clock: ReplayClock, log: Logger): ReplaySource {
   // The summary's own resolver: the same roster and rule as the pipeline's, counting members without touching it.
   const resolver = new Resolver(roster, config.identity.appUuid.toLowerCase());
   const observer = request.observer;
@@ -185,7 +185,7 @@ export function replaySource(request: ReplayRequest, roster: Roster, config: Con
  * The gateway's or a receiver's MQTT connection, with a retained `offline` last will on
  * `willTopic`. `login`: the gateway's own login to its embedded broker.
  */
-export function mqttBus(config: Config, url: string, willTopic: string, log: Logger, login?: GatewayLogin): MqttBus {
+function mqttBus(config: Config, url: string, willTopic: string, log: Logger, login?: GatewayLogin): MqttBus {
   const { clientId, username, password, tls } = config.mqtt;
   // Receiver boxes share the gateway's broker; one client id for all would throw each other off.
   const ownClientId = config.ble.mode === 'receiver' ? `${clientId}-${config.ble.adapters[0]!.receiver}` : clientId;
@@ -205,7 +205,7 @@ export function mqttBus(config: Config, url: string, willTopic: string, log: Log
   });
 }
 
-export interface BrokerChoice {
+interface BrokerChoice {
   /** Where the gateway's own client connects. */
   readonly url: string;
   /** The gateway's login to the embedded broker; undefined with an external broker. */
@@ -215,7 +215,7 @@ export interface BrokerChoice {
 }
 
 /** The configured broker, or (mqtt.url empty) the embedded one, started on `stack`. */
-export async function startBroker(config: Config, log: Logger, stack: LifecycleStack): Promise<BrokerChoice> {
+async function startBroker(config: Config, log: Logger, stack: LifecycleStack): Promise<BrokerChoice> {
   if (config.mqtt.url !== '') return { url: config.mqtt.url };
   // Logins and topic rules from config; the gateway itself logs in with a password made up for this run.
   const plan = embeddedAccessPlan(config);
@@ -237,7 +237,7 @@ export async function startBroker(config: Config, log: Logger, stack: LifecycleS
   return { url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${port}`, login, embedded: broker };
 }
 
-export async function startReceiver(config: Config, env: NodeJS.ProcessEnv, log: Logger): Promise<RunningGateway> {
+async function startReceiver(config: Config, env: NodeJS.ProcessEnv, log: Logger): Promise<RunningGateway> {
   if (config.mqtt.url === '') throw new VitrinError('VITRIN_ERR_RECEIVER_MODE', "receiver mode needs mqtt.url: the main gateway's broker");
   const clock = new SystemClock();
   const topics = topicsFor(config.store.id);

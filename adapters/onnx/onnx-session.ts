@@ -29,6 +29,11 @@ function rowScore(data: ort.Tensor['data'], offset: number, columns: number, pla
   return Math.exp(value - max) / sum;
 }
 
+function onlyValue(outputs: ort.InferenceSession.OnnxValueMapType): ort.Tensor | undefined {
+  const returned = Object.values(outputs);
+  return returned.length === 1 ? returned[0] : undefined;
+}
+
 /**
  * The Scorer on ONNX Runtime. It is made only by `openScorer`, after the model was
  * checked against its plan (and manifest), so `score` reads a known output.
@@ -54,8 +59,7 @@ export class OnnxScorer implements Scorer {
         const outputs = await this.session.run(feeds, [plan.fetch]);
         // onnxruntime-node 1.23 files a fetched output under the name of the model's first
         // output (microsoft/onnxruntime#26865, fixed after 1.23): one fetch, one value.
-        const returned = Object.values(outputs);
-        const tensor = outputs[plan.fetch] ?? (returned.length === 1 ? returned[0] : undefined);
+        const tensor = outputs[plan.fetch] ?? onlyValue(outputs);
         if (tensor === undefined) throw new Error(`output ${plan.fetch} missing`);
         const columns = tensor.data.length / rows;
         if (!Number.isInteger(columns) || (plan.kind !== 'label' && plan.column >= columns)) {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadOnnxScorer } from '../../../adapters/onnx/onnx-scorer.js';
 import { isVitrinError, type ErrorCode } from '../../../gateway/errors.js';
 import { PACKAGE_ROOT } from '../../../gateway/package-root.js';
-import { featureBatch } from '../../../gateway/scoring/features.js';
+import { cardBatch, featureBatch } from '../../../gateway/scoring/features.js';
 import { writeLogisticOnnx } from '../../../models/train/onnx-writer.js';
 
 const log = pino({ level: 'silent' });
@@ -51,6 +51,28 @@ describe('OnnxScorer on ONNX Runtime', () => {
     }
     expect(scores[2]).toBeGreaterThan(scores[1]!);
     expect(scores[1]).toBeGreaterThan(scores[0]!);
+    await scorer.stop();
+  });
+
+  it('scores card batches carved side by side from one shared buffer exactly as it scores copies of them', async () => {
+    const scorer = await loadOnnxScorer(shipped, log);
+    // Card batches are views into shared 64 KiB slabs (gateway/util/float-slab.ts): ONNX Runtime must read each at its own offset.
+    const batches = Array.from({ length: 40 }, (_, i) =>
+      cardBatch(scorer.features, { recencyDays: 2 + i, appSessions7d: i % 9, dwellSeconds: 10 * i, zoneIsPos: i % 2 }, [
+        { candidateIsVisit: 0, candidateIsCart: 1, candidatePrice: 100 + i * 7, candidateAffinity: (i % 5) / 5 },
+        { candidateIsVisit: 0, candidateIsOffer: 1, candidatePrice: 40 + i, candidateAffinity: 0.2 },
+      ]),
+    );
+    expect(new Set(batches.map((b) => b.values.buffer)).size).toBeLessThan(batches.length);
+    expect(batches.some((b) => b.values.byteOffset > 0)).toBe(true);
+    for (const batch of batches) {
+      const viewed = await scorer.score(batch);
+      const copied = await scorer.score({ ...batch, values: Float32Array.from(batch.values) });
+      expect([...viewed]).toEqual([...copied]);
+    }
+    const first = await scorer.score(batches[0]!);
+    const last = await scorer.score(batches[39]!);
+    expect([...first]).not.toEqual([...last]);
     await scorer.stop();
   });
 

@@ -21,7 +21,7 @@ export interface Stranger {
 
 export interface CrowdReport extends CapturedReport {
   readonly stranger?: string;
-  /** False for the leading fragment of an extended advertisement: counted, never decoded. */
+  /** False for the leading fragment of an extended advertisement: the replay joins it to the fragment after it, one report for both. */
   readonly fed: boolean;
 }
 

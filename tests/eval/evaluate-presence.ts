@@ -1,5 +1,5 @@
 import { evaluationStore, insideStore, planConfig } from '../../adapters/simulator/floor-plan.js';
-import { type Carrier, DEFAULT_RADIO, RadioModel, type RadioParameters } from '../../adapters/simulator/radio-model.js';
+import { ADVERTISING, type AdvertisingProfile, type Carrier, DEFAULT_RADIO, RadioModel, type RadioParameters } from '../../adapters/simulator/radio-model.js';
 import { seededRandom } from '../../adapters/simulator/random.js';
 import { loadConfig } from '../../gateway/config/load.js';
 import type { Config } from '../../gateway/config/schema.js';
@@ -34,6 +34,8 @@ export interface PresenceEvalOptions {
   /** Presence settings over the shipped defaults, for tuning. */
   readonly presence?: Partial<Config['presence']>;
   readonly radio?: Partial<RadioParameters>;
+  /** Advertising per phone type over the radio model's, for what-if runs (README, Presence). */
+  readonly advertising?: Partial<Record<Carrier, AdvertisingProfile>>;
   readonly onProgress?: (fraction: number) => void;
 }
 
@@ -43,6 +45,13 @@ export interface PresenceEvalReport extends Figures, Attainable {
   /** Issue 5's goals: accuracy >= 95 %, < 1 flap per 10 min, dwell within 10 s, leave within the timeout plus 5 s. */
   readonly goalsMet: Readonly<Record<'zoneAccuracy' | 'flapsPer10Min' | 'dwellDelayS' | 'leaveDelayS' | 'leaveDelayBackgroundS', boolean>>;
   readonly seed: number;
+  /** The radio assumptions of this run: the model's defaults unless a what-if run changed them. */
+  readonly assumptions: {
+    readonly spatialSigmaDb: number;
+    readonly temporalSigmaDb: number;
+    /** Silent gaps of a backgrounded iPhone between bursts (s). */
+    readonly backgroundGapsS: readonly [number, number];
+  };
   readonly shoppers: number;
   readonly simulatedHours: number;
   readonly zoneGraceS: number;
@@ -93,7 +102,9 @@ export function evaluatePresence(options: PresenceEvalOptions = {}): PresenceEva
     mix: options.mix ?? DEFAULT_MIX,
     random: seededRandom(seed * 3),
     scheduleRandom: seededRandom(seed * 3 + 2),
+    ...(options.advertising === undefined ? {} : { advertising: options.advertising }),
   });
+  const backgroundGaps = (options.advertising?.['ios-background'] ?? ADVERTISING['ios-background']).bursts?.gapMs ?? [0, 0];
   const records = new Map<string, ShopperRecord>(shoppers.map((s) => [s.memberId, { shopper: s, moments: [], samples: [], heard: [] }]));
   const keep = (moments: readonly Moment[]) => {
     for (const moment of moments) records.get(moment.memberId)?.moments.push(moment);
@@ -170,6 +181,11 @@ export function evaluatePresence(options: PresenceEvalOptions = {}): PresenceEva
       leaveDelayBackgroundS: atMost(leaveDelayBackgroundS, backgroundLeaveTimeoutSeconds + 5),
     },
     seed,
+    assumptions: {
+      spatialSigmaDb: radio.parameters.spatialSigmaDb,
+      temporalSigmaDb: radio.parameters.temporalSigmaDb,
+      backgroundGapsS: backgroundGaps.map((ms) => ms / 1000) as [number, number],
+    },
     shoppers: count,
     simulatedHours: hours,
     zoneGraceS: ZONE_GRACE_S,

@@ -1,6 +1,7 @@
 import { type FloorPlan, zoneAt } from '../../adapters/simulator/floor-plan.js';
 import {
   ADVERTISING,
+  type AdvertisingProfile,
   AdvertisingSchedule,
   type Carrier,
   createLink,
@@ -95,13 +96,15 @@ export function makeShoppers(options: {
   mix: CarrierMix;
   random: () => number;
   scheduleRandom: () => number;
+  /** Advertising per phone type, over the radio model's (ADVERTISING). */
+  advertising?: Partial<Record<Carrier, AdvertisingProfile>>;
 }): Shopper[] {
   const { plan, random } = options;
   const arrivals = Array.from({ length: options.count }, () => options.start + random() * options.durationMs).sort((a, b) => a - b);
   return arrivals.map((arrival, i) => {
     const carrier = carrierOf(random, options.mix);
     const visit = planVisit(plan, random, arrival, itinerary(plan, random), { speedMps: 1 + 0.4 * random() });
-    const schedule = new AdvertisingSchedule(ADVERTISING[carrier], options.scheduleRandom, arrival);
+    const schedule = new AdvertisingSchedule(options.advertising?.[carrier] ?? ADVERTISING[carrier], options.scheduleRandom, arrival);
     return {
       memberId: `m-${String(i).padStart(4, '0')}`,
       carrier,

@@ -79,7 +79,7 @@ export class SqliteEventStore implements EventStore {
       // 0700: the file holds member ids and their store visits.
       mkdirSync(this.options.dataDir, { recursive: true, mode: 0o700 });
       db = openDatabase(this.file, OPEN_AND_CLOSE_BUSY_TIMEOUT_MS);
-      for (const m of migrate(db)) log.info({ version: m.version, name: m.name }, 'database migrated');
+      for (const m of migrate(db)) log.info({ version: m.version, migration: m.name }, 'database migrated');
       db.pragma(`busy_timeout = ${this.busyTimeoutMs()}`);
       this.statements = prepare(db);
     } catch (cause) {

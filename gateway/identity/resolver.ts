@@ -2,6 +2,7 @@ import type { Frame } from '../ble/decode.js';
 import type { Clock, Lifecycle, Unsubscribe } from '../ports.js';
 import { EidCalculator, emptyTable, release, SHARED, type PeriodTable, type SlotKeys } from './eid-tables.js';
 import type { MemberIdentity, Roster } from './roster.js';
+import { wipeSlabCopy } from '../util/slabs.js';
 
 export type Resolution =
   | { readonly status: 'member'; readonly member: MemberIdentity }
@@ -189,6 +190,9 @@ export class Resolver implements Lifecycle {
     if (slot === undefined) return undefined;
     const member = this.slots[slot];
     this.vacate(slot);
+    // A key opened from the vault lives in a slab shared with other members' keys
+    // (gateway/util/slabs.ts), which outlives it: its bytes are overwritten now.
+    if (member !== undefined) wipeSlabCopy(member.identityKey);
     return member;
   }
 

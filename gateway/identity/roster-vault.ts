@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import type { Clock, Lifecycle, RosterStore, Unsubscribe } from '../ports.js';
 import type { RosterCipher } from './roster-cipher.js';
 import type { ConsentScopes, Member, MemberIdentity } from './roster.js';
+import { slabCopy } from '../util/slabs.js';
 
 export interface RosterVaultOptions {
   readonly store: RosterStore;
@@ -128,6 +129,7 @@ function internConsent(c: ConsentScopes): ConsentScopes {
 }
 
 function identityOf(member: Member): MemberIdentity {
-  // A fresh 16-byte copy: a slice would keep the whole opened record's buffer alive.
-  return { id: member.id, identityKey: Uint8Array.from(member.identityKey), consent: internConsent(member.consent), holdout: member.holdout };
+  // A copy in a shared slab: a slice would keep the whole opened record's buffer alive, and
+  // a typed array of its own costs about 200 bytes for 16 (with 100,000 members, 20 MB).
+  return { id: member.id, identityKey: slabCopy(member.identityKey), consent: internConsent(member.consent), holdout: member.holdout };
 }

@@ -1,7 +1,7 @@
 import type { ZoneKind } from '../config/schema.js';
 import type { Member, Tier } from '../identity/roster.js';
 import type { FeatureBatch, FeatureSpec } from '../ports.js';
-import { slabFloats } from '../util/float-slab.js';
+import { slabFloats } from '../util/slabs.js';
 import { localClock } from '../util/local-clock.js';
 import type { Candidate } from './candidates.js';
 

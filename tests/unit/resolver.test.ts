@@ -3,6 +3,7 @@ import { demoRoster } from '../../gateway/identity/demo-roster.js';
 import { computeEid } from '../../gateway/identity/eid.js';
 import { Resolver } from '../../gateway/identity/resolver.js';
 import type { Member, MemberIdentity } from '../../gateway/identity/roster.js';
+import { slabCopy } from '../../gateway/util/slabs.js';
 import { FakeClock } from '../fakes/fake-clock.js';
 
 const APP_UUID = '6a1d5e0c-8f3b-4c2e-9a7d-2b5f1e3c4d60';
@@ -103,6 +104,17 @@ describe('Resolver', () => {
     expect(r.member(first.id)).toBeUndefined();
     expect(r.resolve(eddystone(second, nowSeconds), NOW)).toEqual({ status: 'member', member: second });
     expect(r.memberCount()).toBe(4);
+  });
+
+  it("overwrites an erased member's key held in a shared slab, as the vault hands keys out", () => {
+    const members = demoRoster(1, 3, K).members.map((m) => ({ ...m, identityKey: slabCopy(m.identityKey) }));
+    const r = new Resolver({ rotationExponent: K, members }, APP_UUID);
+    const [first, second] = members;
+    const before = [...second!.identityKey];
+    r.erase(first!.id);
+    expect([...first!.identityKey].every((b) => b === 0)).toBe(true);
+    expect([...second!.identityKey]).toEqual(before);
+    expect(r.resolve(eddystone(second!, nowSeconds), NOW)).toMatchObject({ status: 'member', member: { id: second!.id } });
   });
 
   it('takes a new member and a changed key while running', () => {

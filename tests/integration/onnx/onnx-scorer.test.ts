@@ -56,7 +56,7 @@ describe('OnnxScorer on ONNX Runtime', () => {
 
   it('scores card batches carved side by side from one shared buffer exactly as it scores copies of them', async () => {
     const scorer = await loadOnnxScorer(shipped, log);
-    // Card batches are views into shared 64 KiB slabs (gateway/util/float-slab.ts): ONNX Runtime must read each at its own offset.
+    // Card batches are views into shared 64 KiB slabs (gateway/util/slabs.ts): ONNX Runtime must read each at its own offset.
     const batches = Array.from({ length: 40 }, (_, i) =>
       cardBatch(scorer.features, { recencyDays: 2 + i, appSessions7d: i % 9, dwellSeconds: 10 * i, zoneIsPos: i % 2 }, [
         { candidateIsVisit: 0, candidateIsCart: 1, candidatePrice: 100 + i * 7, candidateAffinity: (i % 5) / 5 },

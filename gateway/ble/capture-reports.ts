@@ -42,7 +42,7 @@ export function* captureReports(capture: BtsnoopCapture, onRecord: (kind: Record
     }
     onRecord(parsed.reports.length === 0 ? 'other' : 'advertising', record.index);
     for (const report of parsed.reports) {
-      const whole = fragments.push(report);
+      const whole = fragments.push(report, record.timestampMs);
       if (whole !== undefined) yield { recordIndex: record.index, timestampMs: record.timestampMs, report: whole };
     }
   }

@@ -170,6 +170,8 @@ export class Resolver implements Lifecycle {
     if (existing !== undefined) {
       const before = this.slots[existing]!;
       const sameIdentity = Buffer.compare(before.identityKey, member.identityKey) === 0 && before.consent.presence === member.consent.presence;
+      // The copy replaced is overwritten, as on erasure: a later erasure reaches only the newest.
+      if (before.identityKey !== member.identityKey) wipeSlabCopy(before.identityKey);
       if (sameIdentity) {
         this.slots[existing] = member;
         return;

@@ -63,11 +63,17 @@ export function localHourStart(at: number, timezone: string): number {
   return at - (minutes % 60) * 60_000 - (((at % 60_000) + 60_000) % 60_000);
 }
 
+/** Every UTC offset in use is a whole number of quarter hours (Nepal's +5:45, Chatham's +12:45). */
+const QUARTER_HOUR_MS = 900_000;
+
 /**
- * The local hour boundary after `hourStart`: an hour later, except where a clock change
- * of half an hour (Lord Howe Island) makes that local hour half an hour long or one and a half.
+ * The first local hour boundary (local :00) after `hourStart`: an hour later, except across
+ * a clock change of half an hour (Lord Howe Island), where the period runs to the next local
+ * :00 after the change, 90 minutes on. Never more than two hours on, never backwards.
  */
 export function nextLocalHour(hourStart: number, timezone: string): number {
-  const next = localHourStart(hourStart + HOUR_MS, timezone);
-  return next > hourStart ? next : hourStart + HOUR_MS;
+  for (let at = hourStart + QUARTER_HOUR_MS; at <= hourStart + 2 * HOUR_MS; at += QUARTER_HOUR_MS) {
+    if (at - hourStart >= HOUR_MS / 2 && localClock(at, timezone).minutes % 60 === 0) return at;
+  }
+  return hourStart + HOUR_MS;
 }

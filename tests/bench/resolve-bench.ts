@@ -148,13 +148,26 @@ async function serviceRssMb(storedMembers: number): Promise<ServiceRss> {
         // The simulator walking and the next period's table built; V8 still holds the heap it
         // grew while loading modules and the roster, and gives it back within the minute.
         let atStartMb = NaN;
-        setTimeout(() => (atStartMb = rssMbOf(child.pid!)), 5_000);
-        setTimeout(() => {
-          const settledMb = rssMbOf(child.pid!);
-          clearTimeout(timeout);
-          child.kill('SIGTERM');
-          child.once('exit', () => resolve({ atStartMb, settledMb }));
-        }, 60_000);
+        // A service that died meanwhile has no /proc entry: the benchmark fails, it does not crash.
+        const sample = (then: (mb: number) => void) => () => {
+          try {
+            then(rssMbOf(child.pid!));
+          } catch (err) {
+            clearTimeout(timeout);
+            clearTimeout(settled);
+            child.kill('SIGKILL');
+            reject(new Error(`the service's memory could not be read: ${err instanceof Error ? err.message : String(err)}`));
+          }
+        };
+        setTimeout(sample((mb) => (atStartMb = mb)), 5_000);
+        const settled = setTimeout(
+          sample((settledMb) => {
+            clearTimeout(timeout);
+            child.kill('SIGTERM');
+            child.once('exit', () => resolve({ atStartMb, settledMb }));
+          }),
+          60_000,
+        );
       });
       child.once('error', reject);
     });

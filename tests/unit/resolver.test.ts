@@ -115,6 +115,15 @@ describe('Resolver', () => {
     expect([...first!.identityKey].every((b) => b === 0)).toBe(true);
     expect([...second!.identityKey]).toEqual(before);
     expect(r.resolve(eddystone(second!, nowSeconds), NOW)).toMatchObject({ status: 'member', member: { id: second!.id } });
+
+    // Re-read from the vault (a roster update): the copy replaced is overwritten, the new one resolves, and erasure reaches it.
+    const source = demoRoster(1, 3, K).members[1]!;
+    const reread = { ...second!, identityKey: slabCopy(source.identityKey) };
+    r.upsert(reread);
+    expect([...second!.identityKey].every((b) => b === 0)).toBe(true);
+    expect(r.resolve(eddystone(source, nowSeconds), NOW)).toMatchObject({ status: 'member', member: { id: second!.id } });
+    r.erase(second!.id);
+    expect([...reread.identityKey].every((b) => b === 0)).toBe(true);
   });
 
   it('takes a new member and a changed key while running', () => {

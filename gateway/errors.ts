@@ -12,7 +12,7 @@ export const ERROR_CODES = {
     'The embedded MQTT broker would listen beyond this machine (mqtt.embedded.host or the TLS listener) with no MQTT login configured, outside demo mode: give terminals and receivers a passwordHash, or listen on 127.0.0.1.',
   VITRIN_ERR_MQTT_TLS: 'A TLS file named in mqtt.tls (cert, key or ca) cannot be read or is not a usable PEM certificate or key.',
   VITRIN_ERR_MOSQUITTO_CONFIG:
-    "vitrin mosquitto-config cannot write Mosquitto's password or ACL file, or the config lacks the gateway's own login (mqtt.username and mqtt.password).",
+    "vitrin mosquitto-config cannot write Mosquitto's password, ACL or dynamic security file, or the config lacks the gateway's own login (mqtt.username and mqtt.password).",
   VITRIN_ERR_STORE_OPEN: 'The SQLite database in the data directory cannot be opened or migrated.',
   VITRIN_ERR_STORE_WRITE: 'A batch of events could not be written; it is kept in memory and retried.',
   VITRIN_ERR_MODEL_LOAD: 'The model file or its manifest cannot be read or parsed by ONNX Runtime.',

@@ -35,7 +35,9 @@ function writeAtomically(file: string, text: string): void {
 /**
  * `vitrin mosquitto-config --out <dir> [--config file]`: Mosquitto's password file
  * (`<dir>/passwd`) and ACL file (`<dir>/acl`) for every login in the config, with the
- * topic rules the embedded broker applies. systemd/mosquitto.conf.template points at them.
+ * topic rules the embedded broker applies, and the same logins for the dynamic security
+ * plugin (`<dir>/dynamic-security.json`, each till bound to its client id).
+ * systemd/mosquitto.conf.template points at one or the other.
  */
 export function mosquittoConfigCommand(args: ParsedArgs, deps: MosquittoConfigDeps): number {
   const out = stringFlag(args, 'out');
@@ -56,10 +58,12 @@ export function mosquittoConfigCommand(args: ParsedArgs, deps: MosquittoConfigDe
   }
   const passwordFile = join(dir, 'passwd');
   const aclFile = join(dir, 'acl');
+  const dynamicSecurityFile = join(dir, 'dynamic-security.json');
   writeAtomically(passwordFile, files.passwd);
   writeAtomically(aclFile, files.acl);
+  writeAtomically(dynamicSecurityFile, files.dynamicSecurity);
   if (files.logins.length === 1) deps.io.err('note: no terminal, receiver, admin or ESPresense login is configured; only the gateway can log in');
-  deps.io.out(JSON.stringify({ passwordFile, aclFile, logins: files.logins }));
+  deps.io.out(JSON.stringify({ passwordFile, aclFile, dynamicSecurityFile, logins: files.logins }));
   return 0;
 }
 

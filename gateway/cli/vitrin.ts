@@ -33,7 +33,10 @@ const USAGE = `usage: vitrin <command>
                                  makes a random password and prints both as JSON
   mosquitto-config --out <dir> [--config file]
                                  write Mosquitto's password file (<dir>/passwd) and
-                                 ACL file (<dir>/acl) for every login in the config
+                                 ACL file (<dir>/acl) for every login in the config,
+                                 and the same for its dynamic security plugin
+                                 (<dir>/dynamic-security.json, tills bound to their
+                                 client id)
   eid --key <32 hex> --exponent <K> --time <unix seconds>
                                  print the EID a member's app broadcasts
   decode <hex>                   decode advertising data or an HCI LE Advertising

@@ -1,11 +1,14 @@
 import type { Config } from '../config/schema.js';
 import { EVERYTHING, mqttAccounts, type AccessRules, type MqttRole } from './access.js';
+import { dynamicSecurityConfig } from './dynamic-security.js';
 
 export interface MosquittoFiles {
   /** `password_file`: `username:$7$...` per line. */
   readonly passwd: string;
   /** `acl_file`: a `user` block per login with its topics. */
   readonly acl: string;
+  /** The dynamic security plugin's config, the alternative to both (dynamic-security.ts). */
+  readonly dynamicSecurity: string;
   readonly logins: readonly { readonly username: string; readonly role: MqttRole }[];
 }
 
@@ -38,6 +41,7 @@ export function mosquittoFiles(config: Config, gatewayPasswordHash: string): Mos
   return {
     passwd: logins.map((login) => `${login.username}:${login.passwordHash}\n`).join(''),
     acl: `${[...header, ...blocks].join('\n')}\n`,
+    dynamicSecurity: dynamicSecurityConfig(logins),
     logins: logins.map(({ username, role }) => ({ username, role })),
   };
 }

@@ -2,8 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { pino } from 'pino';
+import { MqttBus } from '../../adapters/mqtt/mqtt-bus.js';
 import type { Card } from '../../gateway/contracts/card.js';
 import { hashPassword } from '../../gateway/mqtt/passwords.js';
+import { topicsFor } from '../../gateway/mqtt/topics.js';
 
 // What the access tests share: a store with two tills in different zones, a remote
 // receiver and a store-IT login; clients that record what they actually receive.
@@ -154,4 +157,20 @@ export function sampleCard(cardId: string, zoneId: string, ttlSeconds = 300): Ca
     issuedAt: new Date(issued).toISOString(),
     expiresAt: new Date(issued + ttlSeconds * 1000).toISOString(),
   };
+}
+
+/** The gateway's own MQTT client, logged in as the store file's gateway login (MQTT 5, as against Mosquitto). */
+export function gatewayBus(url: string, extra: { caFile?: string; clientId?: string } = {}): MqttBus {
+  return new MqttBus({
+    url,
+    clientId: extra.clientId ?? 'vitrin-gateway',
+    username: 'vitrin-gw',
+    password: PASSWORDS.gateway,
+    ...(extra.caFile === undefined ? {} : { caFile: extra.caFile }),
+    protocolVersion: 5,
+    will: { topic: topicsFor('s1').state, payload: 'offline', qos: 1, retain: true },
+    log: pino({ level: 'silent' }),
+    connectTimeoutMs: 5000,
+    reconnectPeriodMs: 2000,
+  });
 }

@@ -16,6 +16,7 @@ import { freePort } from '../../support/free-port.js';
 import { launchMosquitto, mosquittoInstalled, type RunningMosquitto } from '../../support/mosquitto.js';
 import {
   connackCode,
+  gatewayBus,
   eventually,
   pause,
   PASSWORDS,
@@ -86,21 +87,6 @@ async function storeSetup(persistence: boolean): Promise<Setup> {
   }
   if (cert === undefined) conf = conf.replace(/^(certfile|keyfile|tls_version) .*$/gm, '#$&');
   return { dir, config, cert, mosquittoConf: conf, port, tlsPort };
-}
-
-function gatewayBus(url: string, extra: { caFile?: string; clientId?: string } = {}): MqttBus {
-  return new MqttBus({
-    url,
-    clientId: extra.clientId ?? 'vitrin-gateway',
-    username: 'vitrin-gw',
-    password: PASSWORDS.gateway,
-    ...(extra.caFile === undefined ? {} : { caFile: extra.caFile }),
-    protocolVersion: 5,
-    will: { topic: topics.state, payload: 'offline', qos: 1, retain: true },
-    log,
-    connectTimeoutMs: 5000,
-    reconnectPeriodMs: 2000,
-  });
 }
 
 const skipAll = !mosquittoInstalled();

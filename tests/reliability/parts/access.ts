@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../../gateway/cli/vitrin.js';
 import { hashPassword } from '../../../gateway/mqtt/passwords.js';
@@ -12,9 +12,10 @@ import { pairTablet } from '../support/tablet.js';
 
 // Item 7: who may do what. The store has two tills in two zones, each with its own
 // MQTT login, a remote receiver per till, a store-IT login and an admin token; the
-// gateway runs once on its embedded broker and once on Mosquitto with the files
-// `vitrin mosquitto-config` writes. A member at till B gets a card; till A, logged in
-// and asking for everything, must see none of it.
+// gateway runs on its embedded broker, then on Mosquitto with each set of files
+// `vitrin mosquitto-config` writes (password and ACL files; the dynamic security file).
+// A member at till B gets a card; till A, logged in and asking for everything, must see
+// none of it.
 
 const PASSWORDS = { tillA: 'till-a-secret', tillB: 'till-b-secret', rxA: 'rx-a-secret', rxB: 'rx-b-secret', admin: 'it-secret', gateway: 'gw-secret' };
 const ADMIN_TOKEN = 'reliability-access-token';
@@ -44,7 +45,7 @@ terminals:
 }
 
 /** Logins refused, and till A blind to till B while till B gets its card. */
-async function mqttAccess(gateway: GatewayProcess, memberIndex: number): Promise<{ anonymous: string; isolation: string; ok: { anonymous: boolean; isolation: boolean } }> {
+async function mqttAccess(gateway: GatewayProcess, memberIndex: number): Promise<{ anonymous: string; isolation: string; tookOver: boolean; ok: { anonymous: boolean; isolation: boolean } }> {
   const url = gateway.mqttUrl;
   const anonymous = await connackCode(url, { clientId: 'anonymous-probe' });
   const wrong = await connackCode(url, { clientId: 'pos.till-a', username: 'pos.till-a', password: 'wrong' });
@@ -71,6 +72,7 @@ async function mqttAccess(gateway: GatewayProcess, memberIndex: number): Promise
   return {
     anonymous: `anonymous CONNACK ${anonymous}, wrong password ${wrong}`,
     isolation: `till B got ${member.id}'s card: ${tillBGotCard ? 'yes' : 'NO'}; till A's subscriptions refused (SUBACK 0x80): ${refusedFilters.length === 0 ? 'none (Mosquitto grants and filters)' : refusedFilters.join(', ')}; messages of other terminals delivered to till A: ${leaked.length}${leaked.length > 0 ? ` (${leaked[0]!.topic})` : ''}; till A's publish on till B's feedback topic ${tillA.closed() ? 'closed its connection' : 'went nowhere'}; till A's login with till B's client id: CONNACK ${impostor}${tillBKicked ? ', and till B was disconnected (session takeover)' : ', till B stayed connected'}`,
+    tookOver: tillBKicked,
     ok: { anonymous: anonymous === 5 && (wrong === 4 || wrong === 5), isolation: tillBGotCard && leaked.length === 0 },
   };
 }
@@ -104,14 +106,36 @@ async function adminAccess(gateway: GatewayProcess): Promise<{ noToken: string; 
   };
 }
 
-/** Mosquitto with the password and ACL files `vitrin mosquitto-config` writes for the same config. */
-async function mosquittoFor(dir: string, configFile: string) {
-  const out = join(dir, 'mosquitto');
+const DYNSEC_PLUGIN = ['/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so', '/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so'].find((p) => existsSync(p));
+
+/**
+ * Mosquitto with what `vitrin mosquitto-config` writes for the same config: the password
+ * and ACL files, or (`dynsec`) the dynamic security plugin's file, as the template offers.
+ */
+async function mosquittoFor(dir: string, configFile: string, dynsec: boolean) {
+  const out = join(dir, dynsec ? 'mosquitto-dynsec' : 'mosquitto');
   const lines: string[] = [];
   const code = await runCli(['mosquitto-config', '--out', out, '--config', configFile], { startGateway: () => Promise.reject(new Error('not here')), env: {}, io: { out: (l) => lines.push(l), err: (l) => lines.push(l) } });
   if (code !== 0) throw new Error(`vitrin mosquitto-config failed: ${lines.join(' ')}`);
+  if (dynsec && DYNSEC_PLUGIN === undefined) throw new Error("Mosquitto's dynamic security plugin is missing (Debian's mosquitto package ships it)");
+  const logins = dynsec ? [`plugin ${DYNSEC_PLUGIN}`, `plugin_opt_config_file ${out}/dynamic-security.json`] : [`password_file ${out}/passwd`, `acl_file ${out}/acl`];
   const port = await freePort();
-  return launchMosquitto(['per_listener_settings false', 'allow_anonymous false', `password_file ${out}/passwd`, `acl_file ${out}/acl`, `listener ${port} 127.0.0.1`, 'persistence false'].join('\n'), [port]);
+  return launchMosquitto(['per_listener_settings false', 'allow_anonymous false', ...logins, `listener ${port} 127.0.0.1`, 'persistence false'].join('\n'), [port]);
+}
+
+/** The gateway on Mosquitto, checked as on the embedded broker. */
+async function onMosquitto(dir: string, configFile: string, dynsec: boolean, memberIndex: number) {
+  const mosquitto = await mosquittoFor(dir, configFile, dynsec);
+  try {
+    const gateway = await startGatewayProcess({ configFile, env: { VITRIN_DATA__DIR: join(dir, dynsec ? 'data-dynsec' : 'data-mosquitto') }, httpPort: await freePort(), mqtt: mosquitto.url });
+    try {
+      return await mqttAccess(gateway, memberIndex);
+    } finally {
+      await gateway.stop();
+    }
+  } finally {
+    await mosquitto.stop();
+  }
 }
 
 export const access: Part = {
@@ -127,28 +151,32 @@ export const access: Part = {
     try {
       let started = performance.now();
       const onEmbedded = await mqttAccess(embedded, 600);
-      const onMosquitto = await (async () => {
-        const mosquitto = await mosquittoFor(dir, configFile);
-        try {
-          const gateway = await startGatewayProcess({ configFile, env: { VITRIN_DATA__DIR: join(dir, 'data-mosquitto') }, httpPort: await freePort(), mqtt: mosquitto.url });
-          try {
-            return await mqttAccess(gateway, 610);
-          } finally {
-            await gateway.stop();
-          }
-        } finally {
-          await mosquitto.stop();
-        }
-      })();
+      const withFiles = await onMosquitto(dir, configFile, false, 610);
+      const withDynsec = await onMosquitto(dir, configFile, true, 620);
       const mqttSeconds = (performance.now() - started) / 1000;
       started = performance.now();
       const admin = await adminAccess(embedded);
       const httpSeconds = (performance.now() - started) / 1000;
-      const both = (pick: (a: Awaited<ReturnType<typeof mqttAccess>>) => string) => `embedded broker: ${pick(onEmbedded)}. Mosquitto (vitrin mosquitto-config): ${pick(onMosquitto)}`;
+      const all = (pick: (a: Awaited<ReturnType<typeof mqttAccess>>) => string) =>
+        `embedded broker: ${pick(onEmbedded)}. Mosquitto, password and ACL files: ${pick(withFiles)}. Mosquitto, dynamic security file: ${pick(withDynsec)}`;
       const row = (id: string, check: string, tried: string, happened: string, ok: boolean, seconds: number): Row => ({ id, check, tried, happened, status: verdict(ok), seconds });
       rows.push(
-        row('7a', 'anonymous MQTT refused', 'connect without a login, and with a wrong password; on the embedded broker and on Mosquitto', both((a) => a.anonymous), onEmbedded.ok.anonymous && onMosquitto.ok.anonymous, mqttSeconds / 2),
-        row('7b', 'terminal A cannot read terminal B', "till A logged in, subscribing to till B's cards and present list, pos/+/cards and #, and publishing on till B's feedback topic, while a member at till B gets a card; then till A's login under till B's client id", both((a) => a.isolation), onEmbedded.ok.isolation && onMosquitto.ok.isolation, mqttSeconds / 2),
+        row(
+          '7a',
+          'anonymous MQTT refused',
+          'connect without a login, and with a wrong password; on the embedded broker and on Mosquitto with either set of files `vitrin mosquitto-config` writes',
+          all((a) => a.anonymous),
+          onEmbedded.ok.anonymous && withFiles.ok.anonymous && withDynsec.ok.anonymous,
+          mqttSeconds / 2,
+        ),
+        row(
+          '7b',
+          'terminal A cannot read terminal B',
+          "till A logged in, subscribing to till B's cards and present list, pos/+/cards and #, and publishing on till B's feedback topic, while a member at till B gets a card; then till A's login under till B's client id (a takeover fails the check where the broker promises to refuse it: the embedded broker and the dynamic security file)",
+          all((a) => a.isolation),
+          onEmbedded.ok.isolation && !onEmbedded.tookOver && withFiles.ok.isolation && withDynsec.ok.isolation && !withDynsec.tookOver,
+          mqttSeconds / 2,
+        ),
         row('7c', 'admin API without a token', 'every admin route with no Authorization header, and with a wrong token', admin.noToken, admin.ok.noToken, httpSeconds / 2),
         row('7d', 'a tablet token cannot use the admin API', "a paired tablet's token on every admin route, as a Bearer token and as the tablet cookie", admin.tabletToken, admin.ok.tabletToken, httpSeconds / 2),
       );

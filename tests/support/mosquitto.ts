@@ -7,6 +7,9 @@ import { freePort } from './free-port.js';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
 
+/** Mosquitto's dynamic security plugin, where Debian's mosquitto package puts it (x86_64 or arm64); undefined when missing. */
+export const DYNSEC_PLUGIN = ['/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so', '/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so'].find((p) => existsSync(p));
+
 export interface RunningMosquitto {
   readonly url: string;
   readonly port: number;

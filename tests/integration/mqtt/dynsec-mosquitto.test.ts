@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { topicsFor } from '../../../gateway/mqtt/topics.js';
 import { PACKAGE_ROOT } from '../../../gateway/package-root.js';
 import type { InboundMessage } from '../../../gateway/ports.js';
 import { freePort } from '../../support/free-port.js';
-import { launchMosquitto, mosquittoInstalled, type RunningMosquitto } from '../../support/mosquitto.js';
+import { DYNSEC_PLUGIN, launchMosquitto, mosquittoInstalled, type RunningMosquitto } from '../../support/mosquitto.js';
 import { connackCode, eventually, gatewayBus, pause, PASSWORDS, sampleCard, STORE, storeConfigYaml, watcher, writeFile } from '../../support/mqtt-logins.js';
 
 // Debian's Mosquitto with its dynamic security plugin and the dynamic-security.json that
@@ -21,7 +21,7 @@ import { connackCode, eventually, gatewayBus, pause, PASSWORDS, sampleCard, STOR
 const topics = topicsFor('s1');
 const tillA = { username: 'pos.till-a', password: PASSWORDS.tillA, clientId: 'pos.till-a' };
 const tillB = { username: 'pos.till-b', password: PASSWORDS.tillB, clientId: 'pos.till-b' };
-const PLUGIN = ['/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so', '/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so'].find((p) => existsSync(p));
+const PLUGIN = DYNSEC_PLUGIN;
 
 const skipAll = !mosquittoInstalled() || PLUGIN === undefined;
 

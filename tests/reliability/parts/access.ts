@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../../gateway/cli/vitrin.js';
 import { hashPassword } from '../../../gateway/mqtt/passwords.js';
 import { freePort } from '../../support/free-port.js';
-import { launchMosquitto } from '../../support/mosquitto.js';
+import { DYNSEC_PLUGIN, launchMosquitto } from '../../support/mosquitto.js';
 import { connackCode, watcher } from '../../support/mqtt-logins.js';
 import { verdict, type Mode, type Part, type Row } from '../report.js';
 import { sleep, startGatewayProcess, type GatewayProcess } from '../support/processes.js';
@@ -105,8 +105,6 @@ async function adminAccess(gateway: GatewayProcess): Promise<{ noToken: string; 
     ok: { noToken: all401(without) && all401(wrongToken), tabletToken: tabletWorks && all401(asBearer) && all401(asCookie) },
   };
 }
-
-const DYNSEC_PLUGIN = ['/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so', '/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so'].find((p) => existsSync(p));
 
 /**
  * Mosquitto with what `vitrin mosquitto-config` writes for the same config: the password

@@ -46,6 +46,24 @@ async function requestSync(watch: Watch, n: number): Promise<SyncAnswer | undefi
   return answer === undefined ? undefined : (JSON.parse(answer.payload) as SyncAnswer);
 }
 
+/** The catalog version the gateway has taken, from /admin/status (this store floor sets no admin token). */
+async function catalogVersion(httpUrl: string): Promise<{ version: number; status: string } | undefined> {
+  const status = (await fetch(`${httpUrl}/admin/status`).then((r) => r.json(), () => ({}))) as { sync?: { downlink?: { versions?: { catalog?: { version: number; status: string } } } } };
+  return status.sync?.downlink?.versions?.catalog;
+}
+
+/**
+ * Whether a sync request saw `version` applied. The downlink's own poll (every second) may
+ * take a list just before the request does, which then finds nothing new: the version
+ * the gateway holds tells.
+ */
+async function tookVersion(answer: SyncAnswer | undefined, version: number, httpUrl: string): Promise<string> {
+  if ((answer?.data?.downlink?.packages ?? []).some((o) => o.version === version && o.status === 'applied')) return 'applied';
+  const held = await catalogVersion(httpUrl);
+  if (held?.version === version && held.status === 'applied') return "applied (by the downlink's own poll, just before the request)";
+  return `NOT applied (catalog at ${held === undefined ? '?' : `v${held.version} ${held.status}`})`;
+}
+
 export async function cloudPackages(mode: Mode, seed: number): Promise<Row> {
   const tried = 'the running service polling a cloud of the test’s own (GET /v1/stores/<id>/packages, gateway/request/sync, and its own poll every second): hostile packages 100 to a list, then lists that are not lists; a good catalog package before and after';
   if (!existsSync(join(PACKAGE_ROOT, 'dist', 'gateway', 'sync', 'downlink.js'))) {
@@ -68,6 +86,7 @@ export async function cloudPackages(mode: Mode, seed: number): Promise<Row> {
       let current = 5;
       cloud.list([signed(signer, 'catalog', STORE_ID, current, catalogBody('first'))]);
       const first = await requestSync(watch, 0);
+      const firstTaken = await tookVersion(first, current, gateway.httpUrl);
       const outcomes: Outcome[] = [];
       const answers: string[] = [];
       const junkAnswers: string[] = [];
@@ -106,28 +125,29 @@ export async function cloudPackages(mode: Mode, seed: number): Promise<Row> {
       const blocked = highest + 1;
       cloud.list([null, signed(signer, 'catalog', STORE_ID, blocked, catalogBody('behind a null'))]);
       const nullAnswer = await requestSync(watch, 3_000);
-      const behindNullTaken = (nullAnswer?.data?.downlink?.packages ?? []).some((o) => o.version === blocked && o.status === 'applied');
+      const behindNull = await tookVersion(nullAnswer, blocked, gateway.httpUrl);
+      const behindNullTaken = behindNull.startsWith('applied');
       const nullOutcome =
-        nullAnswer === undefined ? 'no answer' : nullAnswer.status === 'ok' ? `ok, v${blocked} ${behindNullTaken ? 'applied' : 'not applied'}` : `error ${nullAnswer.error?.code ?? ''} ("${nullAnswer.error?.message ?? ''}"), v${blocked} not taken`;
+        nullAnswer === undefined ? 'no answer' : nullAnswer.status === 'ok' ? `ok, v${blocked} ${behindNull}` : `error ${nullAnswer.error?.code ?? ''} ("${nullAnswer.error?.message ?? ''}"), v${blocked} not taken`;
       // The downlink's own schedule meets the last list too.
       await sleep(1_500);
       const good = blocked + 1;
       const last = signed(signer, 'catalog', STORE_ID, good, catalogBody('after'));
       cloud.list([last]);
       const final = await requestSync(watch, 2_000);
-      const applied = [...(first?.data?.downlink?.packages ?? []), ...outcomes, ...(final?.data?.downlink?.packages ?? [])].filter((o) => o.status === 'applied');
+      const finalTaken = await tookVersion(final, good, gateway.httpUrl);
       const hostileApplied = outcomes.filter((o) => o.status === 'applied');
       const healthz = await fetch(`${gateway.httpUrl}/healthz`).then((r) => r.status, () => 0);
       const signs = crashSigns(gateway.output());
       const alive = gateway.alive() && healthz === 200;
-      const goodTaken = applied.some((o) => o.version === 5) && applied.some((o) => o.version === good);
+      const goodTaken = firstTaken.startsWith('applied') && finalTaken.startsWith('applied');
       const happened = [
         `${count(sent)} hostile packages in ${rounds} lists: ${count(outcomes.filter((o) => o.status === 'refused').length)} refused (${tally(outcomes.map((o) => `${o.code ?? '?'}/${o.reason ?? '?'}`))}), ${hostileApplied.length} applied`,
         `sync requests on those lists answered ${tally(answers)}`,
         `a list of [null, a good package]: ${nullOutcome}`,
         `${listJunk.length} lists that are not lists (not JSON, another schema, packages not a list, 3 MB, 500, 401): answered ${tally(junkAnswers)}`,
         `${cloud.polls} polls in all (with its own every second)`,
-        `good packages v5 and v${good} ${goodTaken ? 'applied' : 'NOT applied'}`,
+        `good packages: v5 ${firstTaken}, v${good} ${finalTaken}`,
         `process ${alive ? 'up' : 'DOWN'} (/healthz ${healthz}); crash signs in the log: ${signs.length === 0 ? 'none' : signs.join(', ')}`,
       ];
       const everyAnswer = [...answers, ...junkAnswers];

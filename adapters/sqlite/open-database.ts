@@ -7,10 +7,20 @@ export interface ConnectionSettings {
   readonly synchronous: number;
   readonly foreignKeys: boolean;
   readonly busyTimeoutMs: number;
+  /** The page cache's ceiling in KiB. */
+  readonly cacheKib: number;
   readonly schemaVersion: number;
 }
 
 const SYNCHRONOUS_NORMAL = 1;
+
+/**
+ * Page cache per connection, in KiB. better-sqlite3 builds SQLite with 16 MB per
+ * connection: with three connections the cache grows with the database toward 48 MB,
+ * which on a gateway reads as a slow leak. The store appends and reads recent rows,
+ * so SQLite's own default of 2 MB holds what it touches.
+ */
+const CACHE_KIB = 2_000;
 
 /**
  * Opens the database and sets the connection up. Each pragma is read back because
@@ -28,10 +38,12 @@ export function openDatabase(file: string, busyTimeoutMs: number): Database.Data
     db.pragma('foreign_keys = ON');
     // Deleted rows are overwritten with zeros: an erased member leaves no bytes behind.
     db.pragma('secure_delete = ON');
+    db.pragma(`cache_size = -${CACHE_KIB}`);
     const settings = readSettings(db);
     if (settings.journalMode !== 'wal') throw new Error(`journal_mode is ${settings.journalMode}, not wal (is the data folder on a network or read-only file system?)`);
     if (settings.synchronous !== SYNCHRONOUS_NORMAL) throw new Error(`synchronous is ${settings.synchronous}, not 1 (NORMAL)`);
     if (!settings.foreignKeys) throw new Error('foreign_keys did not turn on');
+    if (settings.cacheKib !== CACHE_KIB) throw new Error(`cache_size is ${settings.cacheKib} KiB, not ${CACHE_KIB}`);
     return db;
   } catch (err) {
     db.close();
@@ -45,6 +57,13 @@ export function readSettings(db: Database.Database): ConnectionSettings {
     synchronous: Number(db.pragma('synchronous', { simple: true })),
     foreignKeys: Number(db.pragma('foreign_keys', { simple: true })) === 1,
     busyTimeoutMs: Number(db.pragma('busy_timeout', { simple: true })),
+    // Negative: KiB; positive: pages.
+    cacheKib: cacheKib(db),
     schemaVersion: Number(db.pragma('user_version', { simple: true })),
   };
+}
+
+function cacheKib(db: Database.Database): number {
+  const value = Number(db.pragma('cache_size', { simple: true }));
+  return value < 0 ? -value : (value * Number(db.pragma('page_size', { simple: true }))) / 1024;
 }

@@ -31,12 +31,12 @@ const tempDataDir = () => join(mkdtempSync(join(tmpdir(), 'vitrin-sqlite-')), 'd
 const visit = (memberId: string, at: number) => ({ type: 'entered-store', memberId, at, payload: { zoneId: 'entrance', rssi: -61 } });
 
 describe('SqliteEventStore on a real file', () => {
-  it('runs in WAL mode with synchronous=NORMAL, foreign keys on, in a 0700 folder', async () => {
+  it('runs in WAL mode with synchronous=NORMAL, foreign keys on, a 2 MB page cache, in a 0700 folder', async () => {
     const dir = tempDataDir();
     const { store } = storeIn(dir);
     await store.start();
     // synchronous and foreign_keys are per connection: only the store's own can tell.
-    expect(store.settings()).toMatchObject({ journalMode: 'wal', synchronous: 1, foreignKeys: true, schemaVersion: LATEST });
+    expect(store.settings()).toMatchObject({ journalMode: 'wal', synchronous: 1, foreignKeys: true, cacheKib: 2_000, schemaVersion: LATEST });
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     await store.stop();
     // journal_mode=WAL is stored in the file, so any later connection sees it.

@@ -1,7 +1,7 @@
 import type { ReplayObserver, ReplayOutcome } from '../ble/capture-reports.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Logger } from '../log.js';
-import type { Clock } from '../ports.js';
+import type { AdvertisementSource, Clock, RadioControl } from '../ports.js';
 
 /** `vitrin replay`: a capture instead of the radio, on the capture's own timeline. */
 export interface ReplayRequest {
@@ -29,3 +29,6 @@ export interface RunningGateway {
   readonly replayFinished?: Promise<ReplayOutcome>;
   stop(): Promise<void>;
 }
+
+/** A local Bluetooth adapter: a source of adverts the watchdog can restart. */
+export type LocalRadio = RadioControl & AdvertisementSource;

@@ -1,7 +1,10 @@
 import { EraseRequestV1, PlainRequestV1, type EraseRequest } from '../contracts/requests.js';
 import type { MemberEraser } from '../identity/erasure.js';
 import type { PresenceTracker } from '../presence/tracker.js';
-import type { RequestHandler } from './request-router.js';
+import type { Logger } from '../log.js';
+import type { MessageBus } from '../ports.js';
+import { RequestRouter, type RequestHandler } from './request-router.js';
+import type { Topics } from './topics.js';
 
 export interface GatewayRequestDeps {
   readonly eraser: MemberEraser;
@@ -50,4 +53,9 @@ export function gatewayRequestHandlers(deps: GatewayRequestDeps): Record<string,
     'model-reload': { schema: PlainRequestV1, run: async () => ({ model: await deps.reloadModel() }) },
     sync: { schema: PlainRequestV1, run: () => deps.sync() },
   };
+}
+
+/** The router of gateway/request/<op> with the gateway's operations, answering on gateway/response/<op>. */
+export function gatewayRequestRouter(bus: MessageBus, topics: Topics, deps: GatewayRequestDeps, log: Logger): RequestRouter {
+  return new RequestRouter({ bus, topics, handlers: gatewayRequestHandlers(deps), log: log.child({ module: 'requests' }) });
 }

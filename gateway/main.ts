@@ -37,7 +37,7 @@ import { Resolver } from './identity/resolver.js';
 import type { Roster } from './identity/roster.js';
 import { LifecycleStack } from './lifecycle.js';
 import { createRootLogger, RecentProblems, type Logger } from './log.js';
-import { embeddedAccessPlan } from './mqtt/access.js';
+import { embeddedAccessPlan, ownClientId } from './mqtt/access.js';
 import { BrokerLogins, newGatewayLogin, type GatewayLogin } from './mqtt/broker-logins.js';
 import { gatewayRequestRouter } from './mqtt/gateway-requests.js';
 import { HealthPublisher } from './mqtt/health-publisher.js';
@@ -135,13 +135,11 @@ function replaySource(request: ReplayRequest, roster: Roster, config: Config, cl
  * `willTopic`. `login`: the gateway's own login to its embedded broker.
  */
 function mqttBus(config: Config, url: string, willTopic: string, log: Logger, login?: GatewayLogin): MqttBus {
-  const { clientId, username, password, tls } = config.mqtt;
-  // Receiver boxes share the gateway's broker; one client id for all would throw each other off.
-  const ownClientId = config.ble.mode === 'receiver' ? `${clientId}-${config.ble.adapters[0]!.receiver}` : clientId;
+  const { username, password, tls } = config.mqtt;
   const credentials = login ?? (username === '' ? undefined : { username, password });
   return new MqttBus({
     url,
-    clientId: ownClientId,
+    clientId: ownClientId(config),
     ...(credentials === undefined ? {} : { username: credentials.username, password: credentials.password }),
     ...(tls.ca === '' || login !== undefined ? {} : { caFile: tls.ca }),
     protocolVersion: config.mqtt.protocolVersion,

@@ -32,6 +32,19 @@ export const EVERYTHING: AccessRules = { publish: ['#'], read: ['#'] };
 export const terminalUsername = (terminalId: string): string => `pos.${terminalId}`;
 export const receiverUsername = (receiverId: string): string => `receiver.${receiverId}`;
 
+/**
+ * The client id this process connects with: mqtt.clientId for the gateway; on a receiver
+ * box its login's username (receiver.<id>), the client id its login is bound to with
+ * Mosquitto's dynamic security file, or without a login mqtt.clientId-<receiver>, since
+ * receiver boxes share the gateway's broker and one client id for all would throw each
+ * other off.
+ */
+export function ownClientId(config: Pick<Config, 'mqtt' | 'ble'>): string {
+  const { clientId, username } = config.mqtt;
+  if (config.ble.mode !== 'receiver') return clientId;
+  return username !== '' ? username : `${clientId}-${config.ble.adapters[0]!.receiver}`;
+}
+
 export function terminalRules(storeId: string, terminalId: string): AccessRules {
   const t = topicsFor(storeId);
   return {

@@ -5,16 +5,28 @@ import { parsePasswordHash } from './passwords.js';
 // mosquitto package since 2.0), as an alternative to the password and ACL files. What it
 // adds: a client can be bound to one client id, and "a device can only connect as this
 // client if the triple of username, password, and client id all match" (Mosquitto's
-// dynamic-security documentation). Terminals are bound to their username as client id,
-// so a till's login can no longer take over another till's connection; that also allows
-// a till only one connection at a time. Its passwords are the same PBKDF2-SHA512 hashes
-// as the `$7$` lines (12-byte salt, 64-byte hash), so the stored hashes carry over.
+// dynamic-security documentation). Terminals and remote receivers are bound to their
+// username as client id and the gateway to mqtt.clientId, so none of these logins can
+// take over another's connection; that also allows each one connection at a time. A
+// binding does not reserve the client id against other logins: the store-IT and
+// ESPresense logins, whose client ids Vitrin does not choose, stay unbound and so could.
+// Its passwords are the same PBKDF2-SHA512 hashes as the `$7$` lines (12-byte salt,
+// 64-byte hash), so the stored hashes carry over.
 
 export interface DynsecLogin {
   readonly username: string;
   readonly role: MqttRole;
   readonly passwordHash: string;
   readonly rules: AccessRules;
+  /** The gateway's own login: the client id it connects with (mqtt.clientId). */
+  readonly clientId?: string;
+}
+
+/** The one client id a login may connect under; undefined: any. */
+export function boundClientId(login: Pick<DynsecLogin, 'username' | 'role' | 'clientId'>): string | undefined {
+  if (login.role === 'terminal' || login.role === 'receiver') return login.username;
+  if (login.role === 'gateway') return login.clientId;
+  return undefined;
 }
 
 interface Acl {
@@ -34,16 +46,17 @@ function acls(rules: AccessRules): Acl[] {
   ];
 }
 
-/** The plugin's config file for these logins: terminals bound to their username as client id. */
+/** The plugin's config file for these logins, each bound to its client id where Vitrin chooses it (boundClientId). */
 export function dynamicSecurityConfig(logins: readonly DynsecLogin[]): string {
   const clients = logins.map((login) => {
     const hash = parsePasswordHash(login.passwordHash);
     // The config schema admits only well-formed hashes; a bad one here is a programming error.
     if (hash === undefined) throw new Error(`login ${login.username} has no valid password hash`);
+    const clientid = boundClientId(login);
     return {
       username: login.username,
       textname: `Vitrin ${login.role}`,
-      ...(login.role === 'terminal' ? { clientid: login.username } : {}),
+      ...(clientid === undefined ? {} : { clientid }),
       password: hash.hash.toString('base64'),
       salt: hash.salt.toString('base64'),
       iterations: hash.iterations,

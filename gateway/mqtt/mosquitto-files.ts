@@ -28,7 +28,7 @@ function aclLines(rules: AccessRules): string[] {
  */
 export function mosquittoFiles(config: Config, gatewayPasswordHash: string): MosquittoFiles {
   const logins = [
-    { username: config.mqtt.username, role: 'gateway' as const, passwordHash: gatewayPasswordHash, rules: EVERYTHING },
+    { username: config.mqtt.username, role: 'gateway' as const, passwordHash: gatewayPasswordHash, rules: EVERYTHING, clientId: config.mqtt.clientId },
     ...mqttAccounts(config),
   ];
   const header = [

@@ -17,6 +17,7 @@ import {
   mayRead,
   maySubscribe,
   mqttAccounts,
+  ownClientId,
   receiverRules,
   terminalRules,
 } from '../../gateway/mqtt/access.js';
@@ -235,6 +236,39 @@ describe('logins from config', () => {
     expect(files.acl).toContain('user vitrin-gw\ntopic readwrite #\n');
     expect(files.acl).toContain('user espresense\ntopic write espresense/#\n');
     expect(files.acl).not.toContain('$7$');
+  });
+
+  it("binds tills and receivers to their username as client id in the dynamic security file, the gateway to mqtt.clientId, and leaves store IT and ESPresense unbound", () => {
+    const files = mosquittoFiles({ ...config, mqtt: { ...config.mqtt, username: 'vitrin-gw', clientId: 'vitrin-gateway' } }, hash('gw'));
+    const dynsec = JSON.parse(files.dynamicSecurity) as { clients: { username: string; clientid?: string; roles: { rolename: string }[] }[] };
+    expect(dynsec.clients.map((c) => [c.username, c.clientid ?? 'any'])).toEqual([
+      ['vitrin-gw', 'vitrin-gateway'],
+      ['pos.till-a', 'pos.till-a'],
+      ['pos.till-b', 'pos.till-b'],
+      ['receiver.rx-entrance', 'receiver.rx-entrance'],
+      ['store-it', 'any'],
+      ['espresense', 'any'],
+    ]);
+    expect(files.dynamicSecurity).not.toContain('$7$');
+  });
+});
+
+describe('the client id this process connects with', () => {
+  it('is mqtt.clientId for the gateway, and a receiver box its login (the client id its login is bound to)', () => {
+    const gateway = configWith((c) => (c.mqtt.username = 'vitrin-gw'));
+    expect(ownClientId(gateway)).toBe(gateway.mqtt.clientId);
+    const receiver = configWith((c) => {
+      c.ble.mode = 'receiver';
+      c.mqtt.username = 'receiver.rx-entrance';
+      c.ble.adapters = [{ device: 0, receiver: 'rx-floor' }, { device: 1, receiver: 'rx-entrance' }];
+    });
+    expect(ownClientId(receiver)).toBe('receiver.rx-entrance');
+    // Without a login (a broker open on loopback): one client id per box, apart from the gateway's.
+    const anonymous = configWith((c) => {
+      c.ble.mode = 'receiver';
+      c.mqtt.username = '';
+    });
+    expect(ownClientId(anonymous)).toBe(`${anonymous.mqtt.clientId}-${anonymous.ble.adapters[0]!.receiver}`);
   });
 });
 

@@ -16,11 +16,13 @@ import { connackCode, eventually, gatewayBus, pause, PASSWORDS, sampleCard, STOR
 
 // Debian's Mosquitto with its dynamic security plugin and the dynamic-security.json that
 // `vitrin mosquitto-config` writes, configured as systemd/mosquitto.conf.template's
-// alternative lines say: each till bound to its username as client id.
+// alternative lines say: each till and receiver bound to its username as client id, the
+// gateway to mqtt.clientId.
 
 const topics = topicsFor('s1');
 const tillA = { username: 'pos.till-a', password: PASSWORDS.tillA, clientId: 'pos.till-a' };
 const tillB = { username: 'pos.till-b', password: PASSWORDS.tillB, clientId: 'pos.till-b' };
+const receiver = { username: 'receiver.rx-floor', password: PASSWORDS.receiver, clientId: 'receiver.rx-floor' };
 const PLUGIN = DYNSEC_PLUGIN;
 
 const skipAll = !mosquittoInstalled() || PLUGIN === undefined;
@@ -68,12 +70,24 @@ describe.skipIf(skipAll)("Mosquitto's dynamic security plugin with the logins of
     await mosquitto?.stop();
   });
 
-  it('refuses anonymous clients and wrong passwords, and admits each login (a till under its own client id)', async () => {
+  it('refuses anonymous clients and wrong passwords, and admits each login (tills and receivers under their own client id)', async () => {
     expect(await connackCode(url, {})).toBe(5);
     expect(await connackCode(url, { ...tillA, password: 'wrong' })).toBe(5);
-    for (const login of [tillA, tillB, { username: 'receiver.rx-floor', password: PASSWORDS.receiver }, { username: 'store-it', password: PASSWORDS.admin }]) {
+    for (const login of [tillA, tillB, receiver, { username: 'store-it', password: PASSWORDS.admin }]) {
       expect(await connackCode(url, login), login.username).toBe(0);
     }
+  });
+
+  it("a receiver's login connects only as its receiver, and the gateway's only as mqtt.clientId", async () => {
+    const b = await watcher(url, tillB, [`${STORE}pos/till-b/cards`]);
+    expect(await connackCode(url, { ...receiver, clientId: 'pos.till-b' })).toBe(5);
+    expect(await connackCode(url, { ...receiver, clientId: 'vitrin-gateway' })).toBe(5);
+    expect(await connackCode(url, { ...receiver, clientId: 'mqttjs_0123abcd' })).toBe(5);
+    expect(await connackCode(url, { username: 'vitrin-gw', password: PASSWORDS.gateway, clientId: 'pos.till-b' })).toBe(5);
+    await pause(300);
+    expect(b.closed()).toBe(false);
+    expect(bus.isConnected()).toBe(true);
+    await b.client.endAsync();
   });
 
   it("a till's login cannot take over another till's connection, nor connect under any other client id", async () => {

@@ -184,7 +184,8 @@ async function startBroker(config: Config, log: Logger, stack: LifecycleStack): 
   return { url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${port}`, login, embedded: broker };
 }
 
-function receiverKit(config: Config, env: NodeJS.ProcessEnv, log: Logger): ReceiverKit {
+/** What a receiver box runs on: the system clock, systemd, its broker connection and its adapters. */
+export function receiverKit(config: Config, env: NodeJS.ProcessEnv, log: Logger): ReceiverKit {
   const clock = new SystemClock();
   return {
     clock,

@@ -36,7 +36,8 @@ function writeAtomically(file: string, text: string): void {
  * `vitrin mosquitto-config --out <dir> [--config file]`: Mosquitto's password file
  * (`<dir>/passwd`) and ACL file (`<dir>/acl`) for every login in the config, with the
  * topic rules the embedded broker applies, and the same logins for the dynamic security
- * plugin (`<dir>/dynamic-security.json`, each till bound to its client id).
+ * plugin (`<dir>/dynamic-security.json`, tills, receivers and the gateway each bound to
+ * its client id).
  * systemd/mosquitto.conf.template points at one or the other.
  */
 export function mosquittoConfigCommand(args: ParsedArgs, deps: MosquittoConfigDeps): number {

@@ -35,8 +35,8 @@ const USAGE = `usage: vitrin <command>
                                  write Mosquitto's password file (<dir>/passwd) and
                                  ACL file (<dir>/acl) for every login in the config,
                                  and the same for its dynamic security plugin
-                                 (<dir>/dynamic-security.json, tills bound to their
-                                 client id)
+                                 (<dir>/dynamic-security.json, tills, receivers and
+                                 the gateway bound to their client ids)
   eid --key <32 hex> --exponent <K> --time <unix seconds>
                                  print the EID a member's app broadcasts
   decode <hex>                   decode advertising data or an HCI LE Advertising

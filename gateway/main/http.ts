@@ -12,7 +12,7 @@ import { buildApp, type Readiness } from '../http/app.js';
 import type { Resolver } from '../identity/resolver.js';
 import type { LifecycleStack } from '../lifecycle.js';
 import type { Logger, RecentProblems } from '../log.js';
-import type { createMetrics } from '../metrics.js';
+import type { Metrics } from '../metrics.js';
 import type { Topics } from '../mqtt/topics.js';
 import { PACKAGE_VERSION } from '../package-root.js';
 import type { Clock, MessageBus, RadioControl } from '../ports.js';
@@ -25,7 +25,7 @@ export interface HttpParts {
   readonly simulated: boolean;
   readonly startedAt: number;
   readonly readiness: () => Readiness;
-  readonly metrics: ReturnType<typeof createMetrics>;
+  readonly metrics: Metrics;
   readonly tablets: TabletRegistry;
   readonly live: LiveFeed;
   readonly feedback: FeedbackIntake;

@@ -5,7 +5,7 @@ import { EspresenseSource } from '../ble/espresense-source.js';
 import { SightingsSource } from '../ble/sightings-source.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import type { createMetrics } from '../metrics.js';
+import type { Metrics } from '../metrics.js';
 import type { Topics } from '../mqtt/topics.js';
 import type { Clock, MessageBus } from '../ports.js';
 
@@ -15,7 +15,7 @@ export interface NetworkSources {
 }
 
 /** Both sources on the gateway's bus; `metrics` is read when a message arrives, so it may be made later. */
-export function networkSources(config: Config, bus: MessageBus, topics: Topics, metrics: () => ReturnType<typeof createMetrics>, clock: Clock, log: Logger): NetworkSources {
+export function networkSources(config: Config, bus: MessageBus, topics: Topics, metrics: () => Metrics, clock: Clock, log: Logger): NetworkSources {
   const sightings = new SightingsSource({
     bus,
     filter: topics.allSightings,

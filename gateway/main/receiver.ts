@@ -31,7 +31,14 @@ export async function startReceiver(config: Config, kit: ReceiverKit, log: Logge
   const stack = new LifecycleStack(log.child({ module: 'lifecycle' }));
   try {
     const bus = kit.bus(stateTopic);
-    await stack.start('mqtt', () => bus.start(), () => bus.publish(stateTopic, 'offline', { qos: 1, retain: true }).then(() => bus.stop()));
+    await stack.start('mqtt', () => bus.start(), async () => {
+      // A clean `offline` when the broker is there; with it gone the last will says so. The connection is closed either way.
+      try {
+        if (bus.isConnected()) await bus.publish(stateTopic, 'offline', { qos: 1, retain: true });
+      } finally {
+        await bus.stop();
+      }
+    });
     await bus.publish(stateTopic, 'online', { qos: 1, retain: true });
     const radios = kit.radios();
     const source = new MergedSource(radios);

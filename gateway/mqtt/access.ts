@@ -30,19 +30,20 @@ export const EVERYTHING: AccessRules = { publish: ['#'], read: ['#'] };
 // role prefix with a dot (which no id, admin or ESPresense name can hold) keeps the
 // usernames apart.
 export const terminalUsername = (terminalId: string): string => `pos.${terminalId}`;
-export const receiverUsername = (receiverId: string): string => `receiver.${receiverId}`;
+const RECEIVER_PREFIX = 'receiver.';
+export const receiverUsername = (receiverId: string): string => `${RECEIVER_PREFIX}${receiverId}`;
 
 /**
- * The client id this process connects with: mqtt.clientId for the gateway; on a receiver
- * box its login's username (receiver.<id>), the client id its login is bound to with
- * Mosquitto's dynamic security file, or without a login mqtt.clientId-<receiver>, since
- * receiver boxes share the gateway's broker and one client id for all would throw each
- * other off.
+ * The client id this process connects with: mqtt.clientId for the gateway. A receiver
+ * box with a login of Vitrin's own (receiver.<id>, one per box) connects under it, the
+ * client id that login is bound to with Mosquitto's dynamic security file; any other box
+ * as mqtt.clientId-<its first receiver>, since receiver boxes share the gateway's broker,
+ * perhaps one custom login too, and one client id for all would throw each other off.
  */
 export function ownClientId(config: Pick<Config, 'mqtt' | 'ble'>): string {
   const { clientId, username } = config.mqtt;
   if (config.ble.mode !== 'receiver') return clientId;
-  return username !== '' ? username : `${clientId}-${config.ble.adapters[0]!.receiver}`;
+  return username.startsWith(RECEIVER_PREFIX) ? username : `${clientId}-${config.ble.adapters[0]!.receiver}`;
 }
 
 export function terminalRules(storeId: string, terminalId: string): AccessRules {

@@ -263,12 +263,15 @@ describe('the client id this process connects with', () => {
       c.ble.adapters = [{ device: 0, receiver: 'rx-floor' }, { device: 1, receiver: 'rx-entrance' }];
     });
     expect(ownClientId(receiver)).toBe('receiver.rx-entrance');
-    // Without a login (a broker open on loopback): one client id per box, apart from the gateway's.
-    const anonymous = configWith((c) => {
-      c.ble.mode = 'receiver';
-      c.mqtt.username = '';
-    });
-    expect(ownClientId(anonymous)).toBe(`${anonymous.mqtt.clientId}-${anonymous.ble.adapters[0]!.receiver}`);
+    // Without a login (a broker open on loopback), or with a custom login several boxes may
+    // share: one client id per box, apart from the gateway's.
+    for (const username of ['', 'store-receivers']) {
+      const box = configWith((c) => {
+        c.ble.mode = 'receiver';
+        c.mqtt.username = username;
+      });
+      expect(ownClientId(box), username).toBe(`${box.mqtt.clientId}-${box.ble.adapters[0]!.receiver}`);
+    }
   });
 });
 

@@ -2,17 +2,22 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
 import type { MqttBus } from '../../../adapters/mqtt/mqtt-bus.js';
 import { PosDelivery } from '../../../gateway/cards/pos-delivery.js';
 import { runCli } from '../../../gateway/cli/vitrin.js';
 import { loadConfig } from '../../../gateway/config/load.js';
+import { receiverKit } from '../../../gateway/main.js';
+import { startReceiver } from '../../../gateway/main/receiver.js';
 import type { Config } from '../../../gateway/config/schema.js';
 import { topicsFor } from '../../../gateway/mqtt/topics.js';
 import { PACKAGE_ROOT } from '../../../gateway/package-root.js';
 import type { InboundMessage } from '../../../gateway/ports.js';
+import { FakeRadio } from '../../fakes/fake-radio.js';
 import { freePort } from '../../support/free-port.js';
 import { DYNSEC_PLUGIN, launchMosquitto, mosquittoInstalled, type RunningMosquitto } from '../../support/mosquitto.js';
 import { connackCode, eventually, gatewayBus, pause, PASSWORDS, sampleCard, STORE, storeConfigYaml, watcher, writeFile } from '../../support/mqtt-logins.js';
+import { APP_UUID, storeCapture } from '../../support/store-capture.js';
 
 // Debian's Mosquitto with its dynamic security plugin and the dynamic-security.json that
 // `vitrin mosquitto-config` writes, configured as systemd/mosquitto.conf.template's
@@ -32,10 +37,11 @@ describe.skipIf(skipAll)("Mosquitto's dynamic security plugin with the logins of
   let bus: MqttBus;
   let pos: PosDelivery;
   let url = '';
+  let dir = '';
   const feedback: InboundMessage[] = [];
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vitrin-dynsec-'));
+    dir = mkdtempSync(join(tmpdir(), 'vitrin-dynsec-'));
     const configFile = writeFile(dir, 'store.yaml', storeConfigYaml());
     const config = loadConfig({ file: configFile, env: {} }).config as Config;
     const out = join(dir, 'mosquitto');
@@ -88,6 +94,33 @@ describe.skipIf(skipAll)("Mosquitto's dynamic security plugin with the logins of
     expect(b.closed()).toBe(false);
     expect(bus.isConnected()).toBe(true);
     await b.client.endAsync();
+  });
+
+  it('a receiver box, as `vitrin start` runs it in receiver mode, connects under its bound login and forwards its sightings', async () => {
+    const boxYaml = storeConfigYaml()
+      .replace('  username: vitrin-gw\n', `  url: ${JSON.stringify(url)}\n  username: receiver.rx-floor\n`)
+      .replace(`  password: ${PASSWORDS.gateway}\n`, `  password: ${PASSWORDS.receiver}\n`)
+      .replace('ble:\n', 'ble:\n  mode: receiver\n');
+    const box = loadConfig({ file: writeFile(dir, 'box.yaml', boxYaml), env: {} }).config as Config;
+    expect(box.identity.appUuid.toLowerCase()).toBe(APP_UUID);
+    const heard: InboundMessage[] = [];
+    const unsubscribe = await bus.subscribe(`${STORE}receivers/rx-floor/#`, (m) => heard.push(m));
+    const radio = new FakeRadio('rx-floor');
+    const log = pino({ level: 'silent' });
+    // The composition root's own kit (its MqttBus, login and client id); only the adapter is a stand-in.
+    const running = await startReceiver(box, { ...receiverKit(box, {}, log), radios: () => [radio] }, log);
+    try {
+      const capture = storeCapture({ seconds: 2 });
+      for (const r of capture.reports) radio.emit({ receiverId: 'rx-floor', address: r.address, addressType: 'random', rssi: r.rssi, data: r.data, receivedAt: r.atMs });
+      const members = capture.reports.filter((r) => r.memberId !== undefined).length;
+      const forwarded = () => heard.filter((m) => m.topic.endsWith('/sightings')).reduce((n, m) => n + (JSON.parse(m.payload.toString()) as { sightings: unknown[] }).sightings.length, 0);
+      await eventually('the sightings at the gateway', () => (forwarded() >= members ? true : undefined));
+      expect(forwarded()).toBe(members);
+      expect(heard.find((m) => m.topic.endsWith('/state'))?.payload.toString()).toBe('online');
+    } finally {
+      await running.stop();
+      unsubscribe();
+    }
   });
 
   it("a till's login cannot take over another till's connection, nor connect under any other client id", async () => {

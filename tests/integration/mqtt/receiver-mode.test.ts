@@ -5,47 +5,20 @@ import { SystemClock } from '../../../adapters/clock/system-clock.js';
 import { EmbeddedBroker } from '../../../adapters/mqtt/embedded-broker.js';
 import { MqttBus } from '../../../adapters/mqtt/mqtt-bus.js';
 import { startReceiver, type ReceiverKit } from '../../../gateway/main/receiver.js';
-import type { LocalRadio } from '../../../gateway/main/types.js';
 import { topicsFor } from '../../../gateway/mqtt/topics.js';
-import type { Advertisement, RadioState, ServiceNotifier } from '../../../gateway/ports.js';
+import type { ServiceNotifier } from '../../../gateway/ports.js';
+import { FakeRadio } from '../../fakes/fake-radio.js';
 import { APP_UUID, storeCapture } from '../../support/store-capture.js';
 import { testConfig } from '../../support/test-config.js';
 
-// `vitrin start` with ble.mode: receiver, as the composition root runs it, on a real
-// broker: the box says it is online, forwards what its adapter hears, tells systemd,
-// and says offline when it stops. Only the adapter is a stand-in (no radio here).
+// Receiver mode (startReceiver) on a real broker: the box says it is online, forwards
+// what its adapter hears, tells systemd, and says offline when it stops. The adapter is a
+// stand-in (no radio here) and the box connects anonymously; the composition root's own
+// kit, with its login and client id, is run against Mosquitto in dynsec-mosquitto.test.ts.
 
 const log = pino({ level: 'silent' });
 const topics = topicsFor('demo-store');
 const stateTopic = `${topics.base}receivers/rx-floor/state`;
-
-class FakeRadio implements LocalRadio {
-  readonly kind = 'ble' as const;
-  readonly receiverId = 'rx-floor';
-  started = false;
-  // The forwarder and the watchdog both listen, as on a real adapter.
-  private readonly listeners = new Set<(ad: Advertisement) => void>();
-  onAdvertisement(fn: (ad: Advertisement) => void) {
-    this.listeners.add(fn);
-    return () => void this.listeners.delete(fn);
-  }
-  emit(ad: Advertisement) {
-    for (const fn of this.listeners) fn(ad);
-  }
-  state(): RadioState {
-    return this.started ? 'scanning' : 'stopped';
-  }
-  start = () => {
-    this.started = true;
-    return Promise.resolve();
-  };
-  stop = () => {
-    this.started = false;
-    return Promise.resolve();
-  };
-  restartScan = () => Promise.resolve();
-  resetAdapter = () => Promise.resolve();
-}
 
 function recordingNotifier(calls: string[]): ServiceNotifier {
   return {
@@ -81,7 +54,7 @@ describe('receiver mode', () => {
     const seen: { topic: string; payload: string }[] = [];
     watcher.on('message', (topic, payload) => seen.push({ topic, payload: payload.toString() }));
     await watcher.subscribeAsync([stateTopic, topics.allSightings], { qos: 1 });
-    const radio = new FakeRadio();
+    const radio = new FakeRadio('rx-floor');
     const calls: string[] = [];
     const running = await startReceiver(config, kit(radio, calls), log);
     try {
@@ -111,7 +84,7 @@ describe('receiver mode', () => {
 
   it('refuses to start without the main gateway’s broker (VITRIN_ERR_RECEIVER_MODE)', async () => {
     const config = testConfig({ VITRIN_BLE__MODE: 'receiver' });
-    const radio = new FakeRadio();
+    const radio = new FakeRadio('rx-floor');
     await expect(startReceiver(config, kit(radio, []), log)).rejects.toMatchObject({ code: 'VITRIN_ERR_RECEIVER_MODE' });
     expect(radio.started).toBe(false);
   });

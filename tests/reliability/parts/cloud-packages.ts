@@ -48,7 +48,9 @@ async function requestSync(watch: Watch, n: number): Promise<SyncAnswer | undefi
 
 /** The catalog version the gateway has taken, from /admin/status (this store floor sets no admin token). */
 async function catalogVersion(httpUrl: string): Promise<{ version: number; status: string } | undefined> {
-  const status = (await fetch(`${httpUrl}/admin/status`).then((r) => r.json(), () => ({}))) as { sync?: { downlink?: { versions?: { catalog?: { version: number; status: string } } } } };
+  const status = (await fetch(`${httpUrl}/admin/status`)
+    .then((r) => r.json())
+    .catch(() => ({}))) as { sync?: { downlink?: { versions?: { catalog?: { version: number; status: string } } } } };
   return status.sync?.downlink?.versions?.catalog;
 }
 
@@ -147,13 +149,15 @@ export async function cloudPackages(mode: Mode, seed: number): Promise<Row> {
         `a list of [null, a good package]: ${nullOutcome}`,
         `${listJunk.length} lists that are not lists (not JSON, another schema, packages not a list, 3 MB, 500, 401): answered ${tally(junkAnswers)}`,
         `${cloud.polls} polls in all (with its own every second)`,
-        `good packages: v5 ${firstTaken}, v${good} ${finalTaken}`,
+        `good packages: v5 ${firstTaken}, v${good} ${finalTaken}; their sync requests answered ${[first, final].map((a) => a?.status ?? 'no answer').join(' and ')}`,
         `process ${alive ? 'up' : 'DOWN'} (/healthz ${healthz}); crash signs in the log: ${signs.length === 0 ? 'none' : signs.join(', ')}`,
       ];
       const everyAnswer = [...answers, ...junkAnswers];
       // Each list that is not a list is answered with the downlink's error code (the request itself succeeded).
       const junkCoded = junkAnswers.every((a) => a.startsWith('ok, downlink error VITRIN_ERR_CLOUD_'));
-      const ok = alive && signs.length === 0 && hostileApplied.length === 0 && goodTaken && behindNullTaken && junkCoded && !everyAnswer.includes('no answer') && answers.every((a) => a === 'ok');
+      // The requests around the good packages must be answered ok too, whichever poll took them.
+      const goodAnswersOk = [first, nullAnswer, final].every((a) => a?.status === 'ok');
+      const ok = alive && signs.length === 0 && hostileApplied.length === 0 && goodTaken && behindNullTaken && goodAnswersOk && junkCoded && !everyAnswer.includes('no answer') && answers.every((a) => a === 'ok');
       return { happened: happened.join('; '), status: ok ? 'pass' : 'fail' };
     } finally {
       await watch?.close();

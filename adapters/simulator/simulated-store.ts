@@ -59,7 +59,15 @@ export class SimulatedStore implements AdvertisementSource {
   private nextArrival = 0;
   private stopTicking: Unsubscribe | undefined;
 
-  constructor(private readonly options: SimulatedStoreOptions) {
+  private readonly options: Omit<SimulatedStoreOptions, 'roster'>;
+  /** The members who walk in; only these are kept, not the whole roster (100,000 stored members would stay in memory). */
+  private readonly members: readonly MemberIdentity[];
+  private readonly rotationExponent: number;
+
+  constructor({ roster, ...options }: SimulatedStoreOptions) {
+    this.options = options;
+    this.members = roster.members.slice(0, options.settings.members);
+    this.rotationExponent = roster.rotationExponent;
     this.random = seededRandom(options.settings.seed);
     this.plan = autoLayout(options.zones, options.receivers);
     this.radio = new RadioModel(seededRandom(options.settings.seed + 1), this.plan.walls);
@@ -105,7 +113,7 @@ export class SimulatedStore implements AdvertisementSource {
   }
 
   private admitArrivals(now: number): void {
-    const members = this.options.roster.members.slice(0, this.options.settings.members);
+    const members = this.members;
     while (members.length > 0 && now >= this.nextArrival) {
       const member = members[this.nextMember % members.length]!;
       this.nextMember += 1;
@@ -162,7 +170,7 @@ export class SimulatedStore implements AdvertisementSource {
 
   private advertisingData(device: Device, now: number): Uint8Array {
     if (device.member === undefined) return device.strangerData ?? new Uint8Array();
-    const eid = computeEid(device.member.identityKey, this.options.roster.rotationExponent, Math.floor(now / 1000));
+    const eid = computeEid(device.member.identityKey, this.rotationExponent, Math.floor(now / 1000));
     if (device.carrier === 'eddystone') return encodeEddystoneEid(eid, EDDYSTONE_TX_AT_0M);
     return encodeIBeacon(this.options.appUuid, eid.readUInt16BE(0), eid.readUInt16BE(2), IBEACON_MEASURED_POWER);
   }

@@ -9,24 +9,40 @@
 const SLAB_BYTES = 64 * 1024;
 
 class Slab {
-  private buffer = new ArrayBuffer(SLAB_BYTES);
+  private buffer: ArrayBuffer;
   private used = 0;
+
+  constructor(private readonly onNew: (buffer: ArrayBuffer) => void = () => undefined) {
+    this.buffer = this.fresh();
+  }
 
   /** `bytes` zeroed bytes, aligned to `align`; undefined when the request is too large to share a slab. */
   take(bytes: number, align: number): { buffer: ArrayBuffer; offset: number } | undefined {
     if (bytes > SLAB_BYTES / 4) return undefined;
     let offset = Math.ceil(this.used / align) * align;
     if (offset + bytes > SLAB_BYTES) {
-      this.buffer = new ArrayBuffer(SLAB_BYTES);
+      this.buffer = this.fresh();
       offset = 0;
     }
     this.used = offset + bytes;
     return { buffer: this.buffer, offset };
   }
+
+  private fresh(): ArrayBuffer {
+    const buffer = new ArrayBuffer(SLAB_BYTES);
+    this.onNew(buffer);
+    return buffer;
+  }
 }
 
+/**
+ * The buffers of slabCopy's copies, so that only those are overwritten by wipeSlabCopy.
+ * One entry per 64 KiB slab: an entry per copy cost about 30 bytes of heap a member.
+ */
+const byteSlabs = new WeakSet<ArrayBufferLike>();
+
 const floats = new Slab();
-const bytes = new Slab();
+const bytes = new Slab((buffer) => byteSlabs.add(buffer));
 
 /** A zeroed Float32Array of `length`, from the current slab when it fits there. */
 export function slabFloats(length: number): Float32Array {
@@ -34,15 +50,13 @@ export function slabFloats(length: number): Float32Array {
   return place === undefined ? new Float32Array(length) : new Float32Array(place.buffer, place.offset, length);
 }
 
-/** Copies made by slabCopy: only those are overwritten by wipeSlabCopy. */
-const copies = new WeakSet<Uint8Array>();
-
 /** A copy of `source` in the current byte slab: for the many small, long-lived arrays (identity keys). */
 export function slabCopy(source: Uint8Array): Uint8Array {
   const place = bytes.take(source.length, 1);
   const copy = place === undefined ? new Uint8Array(source.length) : new Uint8Array(place.buffer, place.offset, source.length);
+  // Too large to share a slab: a buffer of its own, wiped the same way.
+  if (place === undefined) byteSlabs.add(copy.buffer);
   copy.set(source);
-  copies.add(copy);
   return copy;
 }
 
@@ -51,5 +65,5 @@ export function slabCopy(source: Uint8Array): Uint8Array {
  * Arrays from anywhere else are left alone: their owner may still need them.
  */
 export function wipeSlabCopy(array: Uint8Array): void {
-  if (copies.has(array)) array.fill(0);
+  if (byteSlabs.has(array.buffer)) array.fill(0);
 }

@@ -34,5 +34,15 @@ describe('byte slabs (identity keys)', () => {
     // An array it did not make belongs to someone else: left as it is.
     wipeSlabCopy(sources[10]!);
     expect(sources[10]!.some((b) => b !== 0)).toBe(true);
+    const pooled = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+    wipeSlabCopy(pooled);
+    expect(pooled.toString('hex')).toBe('00112233445566778899aabbccddeeff');
+  });
+
+  it('wipes a copy too large to share a slab as well', () => {
+    const large = slabCopy(new Uint8Array(20_000).fill(9));
+    expect(large.buffer.byteLength).toBe(20_000);
+    wipeSlabCopy(large);
+    expect(large.every((b) => b === 0)).toBe(true);
   });
 });

@@ -118,7 +118,7 @@ export function openRadio(config: Config, receiverId: string | undefined, log: L
   });
 }
 
-function replaySource(request: ReplayRequest, roster: Roster, config: Config, clock: ReplayClock, log: Logger): ReplaySource {
+function replaySource(request: ReplayRequest, resolver: Resolver, clock: ReplayClock, log: Logger): ReplaySource {
   const { file, receiverId, speed, observer } = request;
   return new ReplaySource({
     file,
@@ -126,7 +126,7 @@ function replaySource(request: ReplayRequest, roster: Roster, config: Config, cl
     speed,
     clock,
     log: log.child({ module: 'replay' }),
-    ...(observer === undefined ? {} : { observer: memberTap(observer, roster, config.identity.appUuid) }),
+    ...(observer === undefined ? {} : { observer: memberTap(observer, resolver) }),
   });
 }
 
@@ -252,7 +252,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
     const choice: SourceChoice<NobleSource> =
       options.replay !== undefined && replayClock !== undefined
-        ? { source: replaySource(options.replay, roster, config, replayClock, log), radios: [] }
+        ? { source: replaySource(options.replay, members, replayClock, log), radios: [] }
         : await chooseSource(config, sourceKit(config, roster, clock, log), log, stack);
     const { radios } = choice;
     const { sightings, espresense } = networkSources(config, bus, topics, () => metrics, clock, log);

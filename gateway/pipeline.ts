@@ -2,8 +2,7 @@ import { hasOverflowBit } from './ble/apple-overflow.js';
 import { decodeAdvertisement } from './ble/decode.js';
 import { EDDYSTONE_0M_TO_1M_DB } from './presence/distance.js';
 import type { CardFlow } from './cards/card-flow.js';
-import type { MemberIdentity } from './identity/roster.js';
-import type { Resolver } from './identity/resolver.js';
+import type { ResolvedMember, Resolver } from './identity/resolver.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { Moment } from './presence/moments.js';
@@ -89,7 +88,7 @@ export class Pipeline implements Lifecycle {
     this.deps.background?.offer(ad);
   }
 
-  private observe(ad: Advertisement, member: MemberIdentity, measuredPower: number | undefined, background: boolean): void {
+  private observe(ad: Advertisement, member: ResolvedMember, measuredPower: number | undefined, background: boolean): void {
     this.deps.metrics.advertisements.inc({ result: 'member' });
     this.deps.resolver.rememberAddress(ad.address, member, ad.receivedAt);
     const moments = this.deps.tracker.observe({

@@ -24,11 +24,12 @@ export interface PeriodTable {
   filled: number;
 }
 
-/** Identity keys by slot, 16 bytes each; a slot whose member is gone is skipped. */
+/** Identity keys by slot, 16 bytes each at slot × 16; a slot whose member is gone (or did not consent) is skipped. */
 export interface SlotKeys {
   readonly count: () => number;
-  /** The slot's identity key, or undefined when the slot is empty. */
-  readonly key: (slot: number) => Uint8Array | undefined;
+  /** Every slot's key; read again after anything that may add slots. */
+  readonly bytes: () => Uint8Array;
+  readonly has: (slot: number) => boolean;
 }
 
 export function emptyTable(period: number, capacity: number): PeriodTable {
@@ -96,13 +97,13 @@ export class EidCalculator {
     const epoch = Math.floor(periodStart / 65536);
     const tempKeys = this.tempKeysFor(epoch, keys.count());
     grow(table, until);
+    const bytes = keys.bytes();
     for (let slot = table.filled; slot < until; slot++) {
-      const key = keys.key(slot);
-      if (key === undefined) continue;
+      if (!keys.has(slot)) continue;
       let t = slot * 5;
       if (tempKeys[t] === 0) {
         // The temporary key's block: 0xFF at byte 11, the counter's top 16 bits at bytes 14-15.
-        encryptWords(expandKey(key, this.schedule), 0, 0, 0xff, epoch & 0xffff, this.out);
+        encryptWords(expandKey(bytes, this.schedule, slot * 16), 0, 0, 0xff, epoch & 0xffff, this.out);
         tempKeys.set([1, this.out[0]!, this.out[1]!, this.out[2]!, this.out[3]!], t);
       }
       t++;

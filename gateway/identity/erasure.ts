@@ -42,7 +42,7 @@ export class MemberEraser {
   async erase(order: EraseOrder): Promise<ErasureReceipt> {
     const { deps } = this;
     const requestedAt = deps.clock.now();
-    const inMemory = deps.resolver.erase(order.memberId) !== undefined;
+    const inMemory = deps.resolver.erase(order.memberId);
     deps.directory?.forget(order.memberId);
     const present = deps.tracker.forget(order.memberId, requestedAt) !== undefined;
     const cardsWithdrawn = (await deps.cards.withdraw(order.memberId, 'erased')) ? 1 : 0;

@@ -1,6 +1,7 @@
 import type { Member } from './roster.js';
 import type { Resolver } from './resolver.js';
 import type { RosterVault } from './roster-vault.js';
+import { wipeSlabCopy } from '../util/slabs.js';
 
 const CACHE_SIZE = 128;
 
@@ -23,7 +24,7 @@ export class MemberDirectory {
   }
 
   get(memberId: string): Member | undefined {
-    if (this.resolver.member(memberId) === undefined) return undefined;
+    if (!this.resolver.has(memberId)) return undefined;
     const known = this.inMemory.get(memberId) ?? this.cache.get(memberId);
     if (known !== undefined) return known;
     const opened = this.vault?.member(memberId);
@@ -33,8 +34,10 @@ export class MemberDirectory {
     return opened;
   }
 
-  /** Drops what is kept of a member: it changed or was erased. */
+  /** Drops what is kept of a member: it changed or was erased. The key of a record opened from the vault is overwritten. */
   forget(memberId: string): void {
+    const cached = this.cache.get(memberId);
+    if (cached !== undefined) wipeSlabCopy(cached.identityKey);
     this.cache.delete(memberId);
     this.inMemory.delete(memberId);
   }

@@ -2,10 +2,16 @@ import type { Frame } from '../ble/decode.js';
 import type { Clock, Lifecycle, Unsubscribe } from '../ports.js';
 import { EidCalculator, emptyTable, release, SHARED, type PeriodTable, type SlotKeys } from './eid-tables.js';
 import type { MemberIdentity, Roster } from './roster.js';
+import { SlotKeyStore } from './slot-keys.js';
 import { wipeSlabCopy } from '../util/slabs.js';
 
+/** Who an identifier belongs to; the rest of a member (consent, profile) is the directory's. */
+export interface ResolvedMember {
+  readonly id: string;
+}
+
 export type Resolution =
-  | { readonly status: 'member'; readonly member: MemberIdentity }
+  | { readonly status: 'member'; readonly member: ResolvedMember }
   /** Not a member's identifier: drop it without a trace. */
   | { readonly status: 'unknown' }
   /** A 4-byte iBeacon prefix that two members share this period: never guessed. */
@@ -35,11 +41,16 @@ export interface ResolverCounts {
  * the period after next is built in small slices in the background, so crossing a
  * boundary costs nothing and no slice holds the event loop for more than a few ms.
  *
- * Members live in slots. Erasing a member empties its slot and takes its identifiers
- * out of every table at once; a changed member gets a new slot.
+ * Members live in slots: an id and a 16-byte key each, in flat arrays (an object per
+ * member cost about 200 bytes of heap). Erasing a member empties its slot, overwrites
+ * its key and takes its identifiers out of every table at once; a changed member gets
+ * a new slot. Keys are copied in; a copy the roster vault made (a slab copy) is
+ * overwritten as soon as it is taken, so the resolver's is the only one left.
  */
 export class Resolver implements Lifecycle {
-  private readonly slots: (MemberIdentity | undefined)[] = [];
+  /** Slot to member id; undefined once the slot is vacated. */
+  private readonly ids: (string | undefined)[] = [];
+  private readonly slotKeys = new SlotKeyStore();
   private readonly slotById = new Map<string, number>();
   private readonly tables = new Map<number, PeriodTable>();
   private readonly calculator: EidCalculator;
@@ -70,11 +81,9 @@ export class Resolver implements Lifecycle {
     this.exponent = roster.rotationExponent;
     this.calculator = new EidCalculator(this.exponent);
     this.keys = {
-      count: () => this.slots.length,
-      key: (slot) => {
-        const member = this.slots[slot];
-        return member?.consent.presence === true ? member.identityKey : undefined;
-      },
+      count: () => this.ids.length,
+      bytes: () => this.slotKeys.array(),
+      has: (slot) => this.slotKeys.has(slot),
     };
     for (const member of roster.members) this.upsert(member);
   }
@@ -134,7 +143,7 @@ export class Resolver implements Lifecycle {
   }
 
   /** Remembers that `address` belongs to `member` until the period turns (the phone then takes a new address). */
-  rememberAddress(address: string, member: MemberIdentity, nowMs: number): void {
+  rememberAddress(address: string, member: ResolvedMember, nowMs: number): void {
     this.turnAddressPeriod(nowMs);
     const slot = this.slotById.get(member.id);
     if (slot === undefined) return;
@@ -145,15 +154,16 @@ export class Resolver implements Lifecycle {
   }
 
   /** The member last resolved at `address` in this period, if any. */
-  memberAtAddress(address: string, nowMs: number): MemberIdentity | undefined {
+  memberAtAddress(address: string, nowMs: number): ResolvedMember | undefined {
     this.turnAddressPeriod(nowMs);
     const slot = this.addresses.get(address);
-    return slot === undefined ? undefined : this.slots[slot];
+    const id = slot === undefined ? undefined : this.ids[slot];
+    return id === undefined ? undefined : { id };
   }
 
-  member(id: string): MemberIdentity | undefined {
-    const slot = this.slotById.get(id);
-    return slot === undefined ? undefined : this.slots[slot];
+  /** Whether the member is on the roster here (not erased). */
+  has(id: string): boolean {
+    return this.slotById.has(id);
   }
 
   memberCount(): number {
@@ -166,51 +176,52 @@ export class Resolver implements Lifecycle {
 
   /** Adds a member, or replaces one with the same id (new key, consent or profile). */
   upsert(member: MemberIdentity): void {
+    const usable = member.consent.presence === true;
     const existing = this.slotById.get(member.id);
-    if (existing !== undefined) {
-      const before = this.slots[existing]!;
-      const sameIdentity = Buffer.compare(before.identityKey, member.identityKey) === 0 && before.consent.presence === member.consent.presence;
-      // The copy replaced is overwritten, as on erasure: a later erasure reaches only the newest.
-      if (before.identityKey !== member.identityKey) wipeSlabCopy(before.identityKey);
-      if (sameIdentity) {
-        this.slots[existing] = member;
-        return;
+    try {
+      if (existing !== undefined) {
+        if (this.slotKeys.equals(existing, member.identityKey) && this.slotKeys.has(existing) === usable) return;
+        this.vacate(existing);
       }
-      this.vacate(existing);
+      const slot = this.ids.length;
+      this.slotKeys.set(slot, member.identityKey, usable);
+      this.ids.push(member.id);
+      this.slotById.set(member.id, slot);
+      this.admit(slot);
+    } finally {
+      wipeSlabCopy(member.identityKey);
     }
-    const slot = this.slots.length;
-    this.slots.push(member);
-    this.slotById.set(member.id, slot);
+  }
+
+  private admit(slot: number): void {
     // Complete tables take the newcomer now; a table being built reaches it by itself.
     for (const table of this.tables.values()) if (table.filled === slot) this.calculator.fill(table, this.keys, slot + 1);
     for (const table of this.window) if (table.filled > slot) this.markPrefix(table.high[slot]!);
   }
 
-  /** Forgets a member at once: key, profile and every identifier. Returns the member that was erased. */
-  erase(id: string): MemberIdentity | undefined {
+  /** Forgets a member at once: key and every identifier. Returns whether the member was here. */
+  erase(id: string): boolean {
     const slot = this.slotById.get(id);
-    if (slot === undefined) return undefined;
-    const member = this.slots[slot];
+    if (slot === undefined) return false;
     this.vacate(slot);
-    // A key opened from the vault lives in a slab shared with other members' keys
-    // (gateway/util/slabs.ts), which outlives it: its bytes are overwritten now.
-    if (member !== undefined) wipeSlabCopy(member.identityKey);
-    return member;
+    return true;
   }
 
+  /** Empties a slot; its key is overwritten, not only dropped. */
   private vacate(slot: number): void {
-    const member = this.slots[slot];
-    if (member === undefined) return;
+    const id = this.ids[slot];
+    if (id === undefined) return;
     for (const table of this.tables.values()) release(table, slot);
     this.calculator.forget(slot);
     for (const [address, held] of this.addresses) if (held === slot) this.addresses.delete(address);
-    this.slots[slot] = undefined;
-    this.slotById.delete(member.id);
+    this.slotKeys.wipe(slot);
+    this.ids[slot] = undefined;
+    this.slotById.delete(id);
   }
 
   private answer(slot: number): Resolution {
-    const member = this.slots[slot];
-    return member === undefined ? UNKNOWN : { status: 'member', member };
+    const id = this.ids[slot];
+    return id === undefined ? UNKNOWN : { status: 'member', member: { id } };
   }
 
   private turnAddressPeriod(nowMs: number): void {
@@ -231,9 +242,9 @@ export class Resolver implements Lifecycle {
     const window: PeriodTable[] = [];
     for (const p of [period, period - 1, period + 1]) {
       let table = this.tables.get(p);
-      if (table === undefined) this.tables.set(p, (table = emptyTable(p, this.slots.length)));
-      if (table.filled < this.slots.length) {
-        this.calculator.fill(table, this.keys, this.slots.length);
+      if (table === undefined) this.tables.set(p, (table = emptyTable(p, this.ids.length)));
+      if (table.filled < this.ids.length) {
+        this.calculator.fill(table, this.keys, this.ids.length);
         this.blockingBuilds++;
       }
       window.push(table);
@@ -244,7 +255,7 @@ export class Resolver implements Lifecycle {
     this.windowPeriod = period;
     // Erased members' bits stay until the window turns: a stale bit only costs a lookup.
     this.prefixFilter.fill(0);
-    for (const table of window) for (let slot = 0; slot < table.filled; slot++) if (this.keys.key(slot) !== undefined) this.markPrefix(table.high[slot]!);
+    for (const table of window) for (let slot = 0; slot < table.filled; slot++) if (this.keys.has(slot)) this.markPrefix(table.high[slot]!);
     this.buildAhead(period + 2);
     return window;
   }
@@ -264,16 +275,16 @@ export class Resolver implements Lifecycle {
     this.cancelSlice?.();
     this.cancelSlice = undefined;
     let table = this.tables.get(period);
-    if (table === undefined) this.tables.set(period, (table = emptyTable(period, this.slots.length)));
+    if (table === undefined) this.tables.set(period, (table = emptyTable(period, this.ids.length)));
     const building = table;
     const step = () => {
       this.cancelSlice = undefined;
       if (!this.running || this.tables.get(period) !== building) return;
-      const until = Math.min(this.slots.length, building.filled + (this.options.sliceSize ?? 2000));
+      const until = Math.min(this.ids.length, building.filled + (this.options.sliceSize ?? 2000));
       this.calculator.fill(building, this.keys, until);
-      if (building.filled < this.slots.length) this.cancelSlice = clock.setTimeout(step, 0);
+      if (building.filled < this.ids.length) this.cancelSlice = clock.setTimeout(step, 0);
       else this.backgroundBuilds++;
     };
-    if (building.filled < this.slots.length) this.cancelSlice = clock.setTimeout(step, 0);
+    if (building.filled < this.ids.length) this.cancelSlice = clock.setTimeout(step, 0);
   }
 }

@@ -1,8 +1,7 @@
 import type { RecordKind, ReplayObserver } from '../ble/capture-reports.js';
 import type { AdvertisingReport } from '../ble/hci-events.js';
 import { decodeAdvertisement } from '../ble/decode.js';
-import { Resolver } from '../identity/resolver.js';
-import type { Roster } from '../identity/roster.js';
+import type { Resolver } from '../identity/resolver.js';
 import type { Advertisement } from '../ports.js';
 
 /** What a replay tells about each record and report, before resolution. */
@@ -12,12 +11,12 @@ export interface ReplayTap {
 }
 
 /**
- * `vitrin replay`'s summary: each report passed on with the member it resolves to, by a
- * resolver of its own (the same roster and rule as the pipeline's), so counting members
- * does not touch the pipeline's state.
+ * `vitrin replay`'s summary: each report passed on with the member it resolves to, by
+ * the pipeline's resolver. Resolving is a lookup (it builds a period's tables when first
+ * asked, as the pipeline would); the address memory, the one state it keeps per advert,
+ * is the pipeline's to fill, not this tap's.
  */
-export function memberTap(observer: ReplayObserver, roster: Roster, appUuid: string): ReplayTap {
-  const resolver = new Resolver(roster, appUuid.toLowerCase());
+export function memberTap(observer: ReplayObserver, resolver: Resolver): ReplayTap {
   return {
     record: (kind, index) => observer.record(kind, index),
     report: (report, ad) => {

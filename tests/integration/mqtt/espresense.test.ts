@@ -69,7 +69,7 @@ describe('ESPresense nodes as receivers', () => {
     const ad = received[0]!;
     expect(ad).toMatchObject({ receiverId: 'rx-pos-1', address: 'fa:12:34:56:78:90', rssi: -68, receivedAt: NOW });
     const frame = decodeAdvertisement(ad.data);
-    expect(frame && new Resolver(roster, APP_UUID).resolve(frame, NOW)).toEqual({ status: 'member', member });
+    expect(frame && new Resolver(roster, APP_UUID).resolve(frame, NOW)).toEqual({ status: 'member', member: { id: member.id } });
   });
 
   it('does not subscribe at all when no room is configured', async () => {

@@ -56,7 +56,7 @@ import { networkSources } from './main/network-sources.js';
 import { startRadioWatchdogs } from './main/radio-watchdogs.js';
 import { startReceiver, type ReceiverKit } from './main/receiver.js';
 import { memberTap } from './main/replay-tap.js';
-import { loadRoster } from './main/roster.js';
+import { loadRoster, takeStored } from './main/roster.js';
 import { shutdown } from './main/shutdown.js';
 import { chooseSource, type SourceChoice, type SourceKit } from './main/source.js';
 import { gatewayMetrics, showModel, startStatus } from './main/status.js';
@@ -219,8 +219,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const syncStore = new SqliteSyncStore({ dataDir: resolve(config.data.dir), log: log.child({ module: 'sync' }) });
     await stack.start('sync store', () => syncStore.start(), () => syncStore.stop());
 
-    const { roster, inMemory, vault } = await loadRoster(config, openRosterStore, env, clock, log, stack);
+    const loaded = await loadRoster(config, openRosterStore, env, clock, log, stack);
+    const { roster, inMemory, vault } = loaded;
     const members = new Resolver(roster, config.identity.appUuid.toLowerCase(), { clock });
+    takeStored(loaded, members, log);
     const directory = new MemberDirectory(members, inMemory, vault);
     await stack.start('resolver', () => members.start(), () => members.stop());
     if (vault !== undefined) {
@@ -369,7 +371,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
     notifier.ready(simulated ? 'running on a SIMULATED store' : 'running');
     notifier.startWatchdog(() => store.isOpen());
-    log.info({ http: httpUrl, mqtt: mqttUrl, simulated, members: roster.members.length }, simulated ? 'Vitrin is running on a SIMULATED store' : 'Vitrin is running');
+    log.info({ http: httpUrl, mqtt: mqttUrl, simulated, members: members.memberCount() }, simulated ? 'Vitrin is running on a SIMULATED store' : 'Vitrin is running');
 
     return {
       log,

@@ -32,8 +32,18 @@ export class RosterVault implements Lifecycle {
    * and only a card needs one. Throws VITRIN_ERR_ROSTER_KEY when the key is not the roster's.
    */
   loadAll(): MemberIdentity[] {
+    const members: MemberIdentity[] = [];
+    this.eachStored((member) => members.push(member));
+    return members;
+  }
+
+  /**
+   * loadAll, one member at a time: each identity can be dropped as soon as `take` has it,
+   * so 100,000 of them never wait together for a full garbage collection. Returns how many.
+   */
+  eachStored(take: (member: MemberIdentity) => void): number {
     this.checkKey();
-    return this.read(0);
+    return this.read(0, take);
   }
 
   /** Called with members written by another process (`vitrin roster import`) while running. */
@@ -84,7 +94,8 @@ export class RosterVault implements Lifecycle {
   /** Picks up members written since the last look; public for tests and `gateway/request/reload`. */
   poll(): number {
     try {
-      const members = this.read(this.lastSeq);
+      const members: MemberIdentity[] = [];
+      this.read(this.lastSeq, (member) => members.push(member));
       if (members.length > 0) {
         this.listener?.(members);
         this.options.log.info({ members: members.length }, 'roster updated');
@@ -97,16 +108,17 @@ export class RosterVault implements Lifecycle {
   }
 
   /** Page by page, so that opening 100,000 records never holds more than a page of them at once. */
-  private read(after: number): MemberIdentity[] {
-    const members: MemberIdentity[] = [];
+  private read(after: number, take: (member: MemberIdentity) => void): number {
+    let count = 0;
     for (let seq = after; ; ) {
       const rows = this.options.store.since(seq, PAGE);
-      for (const row of rows) members.push(identityOf(this.options.cipher.open(row.id, row.sealed)));
+      for (const row of rows) take(identityOf(this.options.cipher.open(row.id, row.sealed)));
+      count += rows.length;
       const last = rows.at(-1);
       if (last === undefined) break;
       seq = this.lastSeq = last.seq;
     }
-    return members;
+    return count;
   }
 
   private checkKey(): void {

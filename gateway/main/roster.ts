@@ -8,12 +8,14 @@ import { demoRoster } from '../identity/demo-roster.js';
 import { RosterCipher } from '../identity/roster-cipher.js';
 import { loadRosterKey } from '../identity/roster-key.js';
 import { RosterVault } from '../identity/roster-vault.js';
-import type { Member, MemberIdentity, Roster } from '../identity/roster.js';
+import type { Resolver } from '../identity/resolver.js';
+import type { Member, Roster } from '../identity/roster.js';
 import type { LifecycleStack } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import type { Clock, RosterStore } from '../ports.js';
 
 export interface LoadedRoster {
+  /** The rotation exponent, and the demo members; stored members go to the resolver with takeStored. */
   readonly roster: Roster;
   /** Demo members, profiles included; stored members' profiles stay in the vault. */
   readonly inMemory: readonly Member[];
@@ -21,8 +23,9 @@ export interface LoadedRoster {
 }
 
 /**
- * The stored roster, opened with the roster key; demo mode adds its seeded members.
- * Outside demo mode the key is required: identity keys are never kept in the clear.
+ * The roster's frame: the stored roster's vault, opened with the roster key, and in demo
+ * mode the seeded members. Outside demo mode the key is required: identity keys are
+ * never kept in the clear.
  */
 export async function loadRoster(
   config: Config,
@@ -37,17 +40,24 @@ export async function loadRoster(
   if (key === undefined && !demo) {
     throw new VitrinError('VITRIN_ERR_ROSTER_KEY', 'production mode needs the roster key (systemd credential roster-key, or VITRIN_ROSTER_KEY): identity keys are stored encrypted');
   }
-  let stored: MemberIdentity[] = [];
   let vault: RosterVault | undefined;
   let k = config.identity.rotationExponent;
   if (key !== undefined) {
     const store = openStore(resolve(config.data.dir));
     await stack.start('roster store', () => store.start(), () => store.stop());
     vault = new RosterVault({ store, cipher: new RosterCipher(key), clock, log: log.child({ module: 'roster' }) });
-    stored = vault.loadAll();
     k = vault.rotationExponent() ?? k;
   }
   const seeded = demo ? demoRoster(config.simulator.seed, Math.max(config.simulator.members, 1), k).members : [];
-  log.info({ stored: stored.length, demo: seeded.length, rotationExponent: k }, 'roster loaded');
-  return { roster: { rotationExponent: k, members: [...seeded, ...stored] }, inMemory: seeded, ...(vault === undefined ? {} : { vault }) };
+  return { roster: { rotationExponent: k, members: seeded }, inMemory: seeded, ...(vault === undefined ? {} : { vault }) };
+}
+
+/**
+ * Opens every stored member into the resolver, one at a time (VITRIN_ERR_ROSTER_KEY when
+ * the key is not the roster's): no array of 100,000 identities waits for the garbage
+ * collector after start.
+ */
+export function takeStored(loaded: LoadedRoster, resolver: Pick<Resolver, 'upsert'>, log: Logger): void {
+  const stored = loaded.vault?.eachStored((member) => resolver.upsert(member)) ?? 0;
+  log.info({ stored, demo: loaded.inMemory.length, rotationExponent: loaded.roster.rotationExponent }, 'roster loaded');
 }

@@ -115,9 +115,9 @@ export class EidCalculator {
     table.filled = Math.max(table.filled, until);
   }
 
-  /** Forgets a slot's temporary keys (its member's key changed or was erased). */
+  /** Forgets a slot's temporary keys (its member's key changed or was erased): overwritten, not only marked. */
   forget(slot: number): void {
-    for (const keys of this.tempKeys.values()) if (slot * 5 < keys.length) keys[slot * 5] = 0;
+    for (const keys of this.tempKeys.values()) if (slot * 5 < keys.length) keys.fill(0, slot * 5, slot * 5 + 5);
   }
 
   /** Per slot five words: a 'computed' flag, then the temporary key. */
@@ -125,11 +125,15 @@ export class EidCalculator {
     let keys = this.tempKeys.get(epoch);
     if (keys === undefined || keys.length < slots * 5) {
       const bigger = new Uint32Array(Math.max(slots, 64) * 5 * (keys === undefined ? 1 : 2));
-      if (keys !== undefined) bigger.set(keys);
+      if (keys !== undefined) {
+        bigger.set(keys);
+        keys.fill(0);
+      }
       keys = bigger;
       this.tempKeys.set(epoch, keys);
       while (this.tempKeys.size > 2) {
         const farthest = [...this.tempKeys.keys()].reduce((a, b) => (Math.abs(b - epoch) > Math.abs(a - epoch) ? b : a));
+        this.tempKeys.get(farthest)?.fill(0);
         this.tempKeys.delete(farthest);
       }
     }

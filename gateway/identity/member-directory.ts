@@ -1,7 +1,6 @@
 import type { Member } from './roster.js';
 import type { Resolver } from './resolver.js';
 import type { RosterVault } from './roster-vault.js';
-import { wipeSlabCopy } from '../util/slabs.js';
 
 const CACHE_SIZE = 128;
 
@@ -16,9 +15,9 @@ export class MemberDirectory {
   private readonly cache = new Map<string, Member>();
 
   constructor(
-    private readonly resolver: Resolver,
+    private readonly resolver: Pick<Resolver, 'has'>,
     inMemory: readonly Member[],
-    private readonly vault?: RosterVault,
+    private readonly vault?: Pick<RosterVault, 'member'>,
   ) {
     this.inMemory = new Map(inMemory.map((m) => [m.id, m]));
   }
@@ -29,16 +28,24 @@ export class MemberDirectory {
     if (known !== undefined) return known;
     const opened = this.vault?.member(memberId);
     if (opened === undefined) return undefined;
-    if (this.cache.size >= CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+    if (this.cache.size >= CACHE_SIZE) this.drop(this.cache.keys().next().value!);
     this.cache.set(memberId, opened);
     return opened;
   }
 
-  /** Drops what is kept of a member: it changed or was erased. The key of a record opened from the vault is overwritten. */
+  /** Drops what is kept of a member: it changed or was erased. */
   forget(memberId: string): void {
-    const cached = this.cache.get(memberId);
-    if (cached !== undefined) wipeSlabCopy(cached.identityKey);
-    this.cache.delete(memberId);
+    this.drop(memberId);
     this.inMemory.delete(memberId);
+  }
+
+  /**
+   * A record opened from the vault is this directory's alone: its identity key (cards
+   * never need it) is overwritten before the record is let go. Demo members' keys are
+   * not: the simulator plays their phones with them.
+   */
+  private drop(memberId: string): void {
+    this.cache.get(memberId)?.identityKey.fill(0);
+    this.cache.delete(memberId);
   }
 }

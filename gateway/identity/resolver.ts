@@ -45,7 +45,7 @@ export interface ResolverCounts {
  * member cost about 200 bytes of heap). Erasing a member empties its slot, overwrites
  * its key and takes its identifiers out of every table at once; a changed member gets
  * a new slot. Keys are copied in; a copy the roster vault made (a slab copy) is
- * overwritten as soon as it is taken, so the resolver's is the only one left.
+ * overwritten as soon as it is taken.
  */
 export class Resolver implements Lifecycle {
   /** Slot to member id; undefined once the slot is vacated. */
@@ -176,6 +176,8 @@ export class Resolver implements Lifecycle {
 
   /** Adds a member, or replaces one with the same id (new key, consent or profile). */
   upsert(member: MemberIdentity): void {
+    // Checked before anything changes: an update with a broken key must not drop the member held.
+    if (member.identityKey.length !== 16) throw new RangeError(`member ${member.id}: an identity key has 16 bytes, not ${member.identityKey.length}`);
     const usable = member.consent.presence === true;
     const existing = this.slotById.get(member.id);
     try {

@@ -143,5 +143,9 @@ function internConsent(c: ConsentScopes): ConsentScopes {
 function identityOf(member: Member): MemberIdentity {
   // A copy in a shared slab: a slice would keep the whole opened record's buffer alive, and
   // a typed array of its own costs about 200 bytes for 16 (with 100,000 members, 20 MB).
-  return { id: member.id, identityKey: slabCopy(member.identityKey), consent: internConsent(member.consent), holdout: member.holdout };
+  const identityKey = slabCopy(member.identityKey);
+  // The opened record is ours and goes now: its key bytes are overwritten, not left to the
+  // allocator. (Its decrypted JSON text, a JavaScript string, cannot be; the collector takes it.)
+  member.identityKey.fill(0);
+  return { id: member.id, identityKey, consent: internConsent(member.consent), holdout: member.holdout };
 }

@@ -74,7 +74,9 @@ export class U32Map {
 
   private rehash(): void {
     const old = this.cells;
-    const capacity = U32Map.capacityFor(this.live);
+    // Room for half as many again: after deletions a table rebuilt just under half full
+    // would be rebuilt again a few inserts later.
+    const capacity = U32Map.capacityFor(Math.ceil(this.live * 1.5));
     this.cells = U32Map.emptyCells(capacity);
     this.mask = capacity - 1;
     this.used = 0;

@@ -62,7 +62,8 @@ export function slabCopy(source: Uint8Array): Uint8Array {
 
 /**
  * Overwrites a copy slabCopy made, whose slab outlives it (an erased member's key).
- * Arrays from anywhere else are left alone: their owner may still need them.
+ * Arrays from anywhere else are left alone: their owner may still need them. Any view
+ * into a byte slab counts as a copy: pass the copy itself, never a wider view.
  */
 export function wipeSlabCopy(array: Uint8Array): void {
   if (byteSlabs.has(array.buffer)) array.fill(0);

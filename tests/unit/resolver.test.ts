@@ -121,7 +121,24 @@ describe('Resolver', () => {
     expect([...reread.identityKey].every((b) => b === 0)).toBe(true);
     expect(r.resolve(eddystone(plain[1]!, nowSeconds), NOW)).toEqual({ status: 'member', member: { id: plain[1]!.id } });
     // A key that is not a slab copy (demo members, whose phones the simulator plays) is left to its owner.
-    expect([...plain[0]!.identityKey].some((b) => b !== 0)).toBe(true);
+    const before = plain.map((m) => [...m.identityKey]);
+    const demo = new Resolver({ rotationExponent: K, members: plain }, APP_UUID);
+    demo.erase(plain[0]!.id);
+    expect(plain.map((m) => [...m.identityKey])).toEqual(before);
+  });
+
+  it('follows a change of presence consent alone: withdrawn, the member stops resolving; given again, resolves', () => {
+    const three = demoRoster(4, 3, K).members;
+    const r = new Resolver({ rotationExponent: K, members: three }, APP_UUID);
+    const member = three[1]!;
+    expect(r.resolve(eddystone(member, nowSeconds), NOW)).toEqual({ status: 'member', member: { id: member.id } });
+    r.upsert({ ...member, consent: { ...member.consent, presence: false } });
+    expect(r.resolve(eddystone(member, nowSeconds), NOW)).toEqual({ status: 'unknown' });
+    expect(r.has(member.id)).toBe(true);
+    r.upsert(member);
+    expect(r.resolve(eddystone(member, nowSeconds), NOW)).toEqual({ status: 'member', member: { id: member.id } });
+    expect(() => r.upsert({ ...member, identityKey: new Uint8Array(15) })).toThrow(RangeError);
+    expect(r.resolve(eddystone(member, nowSeconds), NOW)).toEqual({ status: 'member', member: { id: member.id } });
   });
 
   it('takes a new member and a changed key while running', () => {

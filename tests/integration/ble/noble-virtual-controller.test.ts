@@ -18,9 +18,11 @@ import { VirtualHciController } from '../../support/virtual-hci-controller.js';
 // controller on a pseudo-terminal, fed from a btsnoop file the project wrote.
 
 const log = pino({ level: 'silent' });
-let cleanup: (() => void)[] = [];
+// In reverse order and awaited: noble must have stopped writing to the pseudo-terminal
+// before socat closes it, or its last write fails with EIO outside any test.
+let cleanup: (() => unknown)[] = [];
 afterEach(async () => {
-  for (const fn of cleanup.reverse()) fn();
+  for (const fn of cleanup.reverse()) await fn();
   cleanup = [];
   await new Promise((r) => setTimeout(r, 50));
 });
@@ -57,7 +59,7 @@ async function startStack(events: readonly Uint8Array[]) {
   const heard: Advertisement[] = [];
   source.onAdvertisement((ad) => heard.push(ad));
   await source.start();
-  cleanup.push(() => void source.stop());
+  cleanup.push(() => source.stop());
   return { source, controller, heard };
 }
 
@@ -121,7 +123,7 @@ describe('noble adapter on a virtual HCI controller', () => {
     const enablesBefore = controller.commands.filter((op) => op === 0x200c).length;
     const watchdog = new RadioWatchdog({ radio: source, silenceMs: 400, clock: new SystemClock(), log });
     await watchdog.start();
-    cleanup.push(() => void watchdog.stop());
+    cleanup.push(() => watchdog.stop());
     await until(() => controller.commands.filter((op) => op === 0x0c03).length > resetsBefore, 10_000);
     expect(controller.commands.filter((op) => op === 0x200c).length).toBeGreaterThan(enablesBefore);
     expect(controller.commands.filter((op) => op === 0x0c03).length).toBeGreaterThan(resetsBefore);

@@ -135,7 +135,7 @@ async function serviceRssMb(storedMembers: number): Promise<ServiceRss> {
     }
     return await new Promise<ServiceRss>((resolve, reject) => {
       // --expose-gc and the preload change nothing until the benchmark sends SIGUSR2.
-      const child = spawn(process.execPath, ['--expose-gc', '-r', join(PACKAGE_ROOT, 'tests', 'bench', 'gc-on-signal.cjs'), join(PACKAGE_ROOT, 'dist', 'gateway', 'bin.js'), 'start'], {
+      const child = spawn(process.execPath, ['--expose-gc', '-r', join(PACKAGE_ROOT, 'tests', 'support', 'gc-on-signal.cjs'), join(PACKAGE_ROOT, 'dist', 'gateway', 'bin.js'), 'start'], {
         env: { ...process.env, VITRIN_ROSTER_KEY: key.toString('hex'), VITRIN_DATA__DIR: dir, VITRIN_HTTP__PORT: '0', VITRIN_MQTT__EMBEDDED__PORT: '0', VITRIN_LOG__LEVEL: 'info' },
         stdio: ['ignore', 'pipe', 'inherit'],
       });

@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seededRandom } from '../../../gateway/util/seeded-random.js';
+import { PACKAGE_ROOT } from '../../../gateway/package-root.js';
 import { freePort } from '../../support/free-port.js';
 import { count, timed, verdict, type Mode, type Part } from '../report.js';
 import { crashSigns, rssBytes, rssParts, sleep, startGatewayProcess, type GatewayProcess } from '../support/processes.js';
@@ -122,7 +123,23 @@ export const soak: Part = {
       // No daily card cap: with 60 members at the default of 4, the card path would go quiet after
       // about 240 cards, and a long run would measure a store that no longer shows any.
       writeFileSync(configFile, 'simulator: { members: 60, nonMembers: 150, arrivalEverySeconds: 15 }\ncards: { dailyCap: 0 }\n');
-      const gateway = await startGatewayProcess({ configFile, env: { VITRIN_DATA__DIR: join(dir, 'data') }, httpPort: await freePort(), mqtt: await freePort() });
+      // --expose-gc and the preload change nothing until SIGUSR2: a full collection halfway
+      // through the warm-up (V8 has settled again by its end) and after the last sample, so
+      // no sample of the measured minutes follows one. What V8 holds live after each tells
+      // a leak from a heap not yet collected.
+      const gateway = await startGatewayProcess({
+        configFile,
+        env: { VITRIN_DATA__DIR: join(dir, 'data') },
+        httpPort: await freePort(),
+        mqtt: await freePort(),
+        nodeArgs: ['--expose-gc', '-r', join(PACKAGE_ROOT, 'tests', 'support', 'gc-on-signal.cjs')],
+      });
+      const afterFullGc = async (): Promise<{ rss: number; heapUsed: number }> => {
+        process.kill(gateway.pid, 'SIGUSR2');
+        await sleep(3_000);
+        const text = await fetch(`${gateway.httpUrl}/metrics`).then((r) => r.text(), () => '');
+        return { rss: rssBytes(gateway.pid) ?? 0, heapUsed: metric(text, 'vitrin_process_nodejs_heap_size_used_bytes') };
+      };
       const random = seededRandom(8);
       const stop = new AbortController();
       const watch = await Watch.open(gateway.mqttUrl, [`${STORE}pos/till-1/cards`, `${STORE}gateway/response/health`], { clientId: 'pos.till-1' });
@@ -141,6 +158,7 @@ export const soak: Part = {
       // Anonymous against file-backed RSS, and the data folder's size: growth that follows
       // the database is page cache filling, growth in neither is the process's own.
       const parts: { anon: number; file: number; disk: number }[] = [];
+      const collected: { rss: number; heapUsed: number }[] = [];
       try {
         for (let minute = 0; minute <= minutes; minute++) {
           if (minute > 0) await sleep(60_000);
@@ -152,6 +170,7 @@ export const soak: Part = {
           const text = await fetch(`${gateway.httpUrl}/metrics`).then((r) => r.text(), () => '');
           heapTotals.push(metric(text, 'vitrin_process_nodejs_heap_size_total_bytes'));
           if (minute % 5 === 0) mode.progress(`8: minute ${minute}, RSS ${(bytes / 1024 / 1024).toFixed(1)} MB, ${answered()} cards answered by the till`);
+          if (minute === Math.floor(warm / 2) || minute === minutes) collected.push(await afterFullGc());
         }
       } finally {
         for (const timer of timers) clearInterval(timer);
@@ -173,6 +192,7 @@ export const soak: Part = {
         `slope after the warm-up ${perHour >= 0 ? '+' : ''}${perHour.toFixed(2)} MB/h (limit ${LIMIT_MB_PER_HOUR} MB/h; over the whole run, warm-up included, ${wholeRun >= 0 ? '+' : ''}${wholeRun.toFixed(2)} MB/h)`,
         `adverts ${count(metric(metrics, 'vitrin_advertisements_total{result="member"}'))} member, ${count(metric(metrics, 'vitrin_advertisements_total{result="stranger"}') + metric(metrics, 'vitrin_advertisements_total{result="other"}'))} other; cards shown ${count(metric(metrics, 'vitrin_cards_total{outcome="shown"}'))}; till answered ${answered()}; tablet saw ${events} cards and tapped ${taps}`,
         `process ${alive ? 'up to the end' : 'GONE'}, crash signs: ${signs.length === 0 ? 'none' : signs.join(', ')}`,
+        `after a full collection (forced at minute ${Math.floor(warm / 2)} and after the last sample): RSS ${collected.map((c) => mb(c.rss)).join(' → ')} MB, V8 heap used ${collected.map((c) => mb(c.heapUsed)).join(' → ')} MB`,
         `per minute (MB): ${samples.map((s) => mb(s.bytes)).join(' ')}`,
         `V8 heap committed per minute (MB): ${heapTotals.map(mb).join(' ')}`,
         `anonymous RSS per minute (MB): ${parts.map((p) => mb(p.anon)).join(' ')}`,

@@ -141,9 +141,11 @@ export async function startGatewayProcess(options: {
   /** The embedded broker's port, or the external broker's URL. */
   readonly mqtt: number | string;
   readonly timeoutMs?: number;
+  /** Node's own flags, before the script (the soak's --expose-gc). */
+  readonly nodeArgs?: readonly string[];
 }): Promise<GatewayProcess> {
   const { configFile, env, httpPort, mqtt } = options;
-  const service = startProcess([BIN, 'start', '--config', configFile], {
+  const service = startProcess([...(options.nodeArgs ?? []), BIN, 'start', '--config', configFile], {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     VITRIN_HTTP__HOST: '127.0.0.1',
     VITRIN_HTTP__PORT: String(httpPort),
